@@ -1,0 +1,180 @@
+// sync(): run an awaitable on an IoLoop from any other thread and block for its result.
+// sync_wrapper(): make a blocking twin of an async callable. spawn(): start a task on a loop and
+// forget it. On the loop's own thread sync() throws at once rather than deadlock; a timeout throws
+// TimeoutError and cancels the operation through its stop token.
+#pragma once
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "cofs/runtime/io_loop.hpp"
+#include "cofs/runtime/task.hpp"
+
+namespace cofs {
+
+namespace detail {
+
+/// A coroutine that starts when resumed by its runner, runs to the end and frees itself.
+struct Detached {
+  struct promise_type {
+    std::stop_token stop_token;
+    Detached get_return_object() noexcept {
+      return Detached{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+    std::suspend_never final_suspend() const noexcept { return {}; }
+    void return_void() const noexcept {}
+    void unhandled_exception() const noexcept { std::terminate(); }  // bodies catch everything
+    const std::stop_token& get_stop_token() const noexcept { return stop_token; }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+/// Where a blocked caller waits: 0 running, 1 done, 2 running with a sleeping waiter.
+class Completion {
+ public:
+  void set() noexcept {
+    if (state_.exchange(1, std::memory_order_acq_rel) == 2) {
+      syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr,
+              nullptr, 0);
+    }
+  }
+  /// Waits until set() or `deadline`; returns false on timeout.
+  bool wait(std::optional<Clock::time_point> deadline) noexcept {
+    // Most calls finish within microseconds: spin briefly before sleeping in the kernel.
+    for (int i = 0; i < 4000; ++i) {
+      if (state_.load(std::memory_order_acquire) == 1) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    std::uint32_t expected = 0;
+    if (!state_.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) return true;
+    for (;;) {
+      timespec ts{};
+      timespec* tsp = nullptr;
+      if (deadline) {
+        auto left = *deadline - Clock::now();
+        if (left <= Clock::duration::zero()) return state_.load(std::memory_order_acquire) == 1;
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+        ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+        ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+        tsp = &ts;
+      }
+      syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAIT_PRIVATE, 2, tsp,
+              nullptr, 0);
+      if (state_.load(std::memory_order_acquire) == 1) return true;
+    }
+  }
+
+ private:
+  std::atomic<std::uint32_t> state_{0};
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+};
+
+template <class T>
+struct SyncState : LoopWork {
+  Completion done;
+  std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
+  std::exception_ptr error;
+  std::stop_source stop;
+  std::coroutine_handle<> runner;
+};
+
+template <class T>
+Detached run_for_sync(Task<T> task, std::shared_ptr<SyncState<T>> state) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(task);
+      state->value.emplace(true);
+    } else {
+      state->value.emplace(co_await std::move(task));
+    }
+  } catch (...) {
+    state->error = std::current_exception();
+  }
+  state->done.set();
+}
+
+template <class A>
+auto as_task(A awaitable) -> Task<await_result_t<A>> {
+  co_return co_await std::move(awaitable);
+}
+
+std::string format_duration(Clock::duration d);
+
+}  // namespace detail
+
+/// Runs `task` on `loop` and blocks the calling thread until it finishes; returns its value or
+/// rethrows its exception here. `what` names the operation in error messages.
+template <class T>
+T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std::nullopt,
+       std::string_view what = "sync") {
+  if (loop.in_loop_thread()) {
+    throw Error(std::make_error_code(std::errc::resource_deadlock_would_occur), what, loop.name(),
+                "cofs::sync was called on the IO loop's own thread, where blocking would "
+                "deadlock the loop: co_await the task instead");
+  }
+  if (timeout && *timeout < Clock::duration::zero()) {
+    throw InvalidArgumentError(what, loop.name(), "negative timeout");
+  }
+  auto state = std::make_shared<detail::SyncState<T>>();
+  detail::Detached runner = detail::run_for_sync<T>(std::move(task), state);
+  runner.handle.promise().stop_token = state->stop.get_token();
+  state->runner = runner.handle;
+  state->run = [](LoopWork* w) { static_cast<detail::SyncState<T>*>(w)->runner.resume(); };
+  if (!loop.try_post(state.get())) {
+    runner.handle.destroy();  // never started: frees the task
+    loop.throw_not_accepting(what);
+  }
+  std::optional<Clock::time_point> deadline;
+  if (timeout) deadline = Clock::now() + *timeout;
+  if (!state->done.wait(deadline)) {
+    // Cancel on the loop's thread, where every stop callback of cofs expects to run.
+    loop.try_post([state] { state->stop.request_stop(); });
+    throw TimeoutError(
+        what, loop.name(),
+        "timed out after " + detail::format_duration(*timeout) + "; the operation was cancelled");
+  }
+  if (state->error) std::rethrow_exception(state->error);
+  if constexpr (!std::is_void_v<T>) return std::move(*state->value);
+}
+
+/// sync() for any awaitable (a foreign one, or a cofs awaiter such as loop.sleep_for()).
+template <class A>
+requires(!is_task<std::decay_t<A>>::value) auto sync(
+    IoLoop& loop, A awaitable, std::optional<Clock::duration> timeout = std::nullopt,
+    std::string_view what = "sync") {
+  return sync(loop, detail::as_task(std::move(awaitable)), timeout, what);
+}
+
+/// Blocking twin of an async callable: sync_wrapper(loop, f)(args...) == sync(loop, f(args...)).
+/// The arguments are handed to `f` as the caller gives them, so `f` must take what the coroutine
+/// keeps by value (a timeout returns before the operation ends).
+template <class F>
+auto sync_wrapper(IoLoop& loop, F f, std::optional<Clock::duration> timeout = std::nullopt) {
+  return [&loop, f = std::move(f), timeout](auto&&... args) {
+    return sync(loop, std::invoke(f, std::forward<decltype(args)>(args)...), timeout);
+  };
+}
+
+/// Starts `task` on `loop` without waiting for it. `on_error` receives its exception (on the
+/// loop's thread); without one, an exception ends the process, as it would in a std::thread.
+void spawn(IoLoop& loop, Task<void> task,
+           std::function<void(std::exception_ptr)> on_error = nullptr);
+
+}  // namespace cofs

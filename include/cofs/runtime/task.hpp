@@ -1,0 +1,181 @@
+// Task<T>: the coroutine type of every cofs async method. Lazy (nothing runs until awaited or
+// handed to sync/gather/spawn), move-only, resumes its awaiter by symmetric transfer, rethrows
+// the coroutine's exception in the awaiter. Any coroutine may co_await a Task; a cofs promise also
+// passes its stop token down, so cancelling a sync() or a gather() slot reaches the leaf IO.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <stop_token>
+#include <type_traits>
+#include <utility>
+
+namespace cofs {
+
+template <class T = void>
+class Task;
+
+/// A promise that carries a stop token (all of cofs's do). Leaf awaitables ask it whether the
+/// operation has been cancelled; foreign promises simply have none.
+template <class P>
+concept StopAwarePromise = requires(const P& p) {
+  { p.get_stop_token() } -> std::convertible_to<std::stop_token>;
+};
+
+/// The stop token of the coroutine `h`, or an empty token when its promise has none.
+template <class P>
+std::stop_token stop_token_of(std::coroutine_handle<P> h) noexcept {
+  if constexpr (StopAwarePromise<P>) {
+    return h.promise().get_stop_token();
+  } else {
+    return {};
+  }
+}
+
+namespace detail {
+
+struct PromiseBase {
+  std::coroutine_handle<> continuation = std::noop_coroutine();
+  std::exception_ptr exception;
+  std::stop_token stop_token;
+
+  struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
+      return h.promise().continuation;
+    }
+    void await_resume() const noexcept {}
+  };
+
+  std::suspend_always initial_suspend() const noexcept { return {}; }
+  FinalAwaiter final_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { exception = std::current_exception(); }
+  const std::stop_token& get_stop_token() const noexcept { return stop_token; }
+};
+
+template <class T>
+struct Promise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+  requires std::is_convertible_v<U&&, T>
+  void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
+  T take() {
+    if (exception) std::rethrow_exception(exception);
+    return std::move(*value);
+  }
+};
+
+template <>
+struct Promise<void> : PromiseBase {
+  Task<void> get_return_object() noexcept;
+  void return_void() const noexcept {}
+  void take() const {
+    if (exception) std::rethrow_exception(exception);
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] Task {
+ public:
+  using promise_type = detail::Promise<T>;
+  using value_type = T;
+  using Handle = std::coroutine_handle<promise_type>;
+
+  Task() noexcept = default;
+  explicit Task(Handle h) noexcept : h_(h) {}
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  bool valid() const noexcept { return static_cast<bool>(h_); }
+  bool done() const noexcept { return h_ && h_.done(); }
+
+  /// Sets the stop token the task (and everything it awaits) observes. For runners that start a
+  /// task themselves (sync, gather); an awaiting cofs coroutine passes its own token instead.
+  void set_stop_token(std::stop_token token) noexcept {
+    h_.promise().stop_token = std::move(token);
+  }
+
+  struct Awaiter {
+    Handle h;
+    bool await_ready() const noexcept { return !h || h.done(); }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
+      h.promise().continuation = caller;
+      if constexpr (StopAwarePromise<P>) h.promise().stop_token = caller.promise().get_stop_token();
+      return h;
+    }
+    T await_resume() { return h.promise().take(); }
+  };
+  Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
+  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+
+  /// Releases the coroutine handle to a runner that will destroy it.
+  Handle release() noexcept { return std::exchange(h_, {}); }
+
+ private:
+  Handle h_;
+};
+
+namespace detail {
+template <class T>
+Task<T> Promise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline Task<void> Promise<void>::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+/// `co_await this_stop_token` gives the calling cofs coroutine its stop token, so long-running
+/// user code can poll for cancellation between awaits.
+struct ThisStopToken {
+  std::stop_token token;
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    token = stop_token_of(h);
+    return false;  // resume at once: this only reads the promise
+  }
+  std::stop_token await_resume() noexcept { return std::move(token); }
+};
+inline constexpr struct {
+  ThisStopToken operator co_await() const noexcept { return {}; }
+} this_stop_token{};
+
+namespace detail {
+template <class A>
+decltype(auto) get_awaiter(A&& a) {
+  if constexpr (requires { std::forward<A>(a).operator co_await(); }) {
+    return std::forward<A>(a).operator co_await();
+  } else {
+    return std::forward<A>(a);
+  }
+}
+}  // namespace detail
+
+/// The value type an awaitable produces when co_awaited as an rvalue.
+template <class A>
+using await_result_t = decltype(detail::get_awaiter(std::declval<A>()).await_resume());
+
+template <class T>
+struct is_task : std::false_type {};
+template <class T>
+struct is_task<Task<T>> : std::true_type {};
+
+}  // namespace cofs

@@ -1,0 +1,489 @@
+#include "cofs/runtime/io_loop.hpp"
+
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "cofs/runtime/thread_pool.hpp"
+#include "reactor.hpp"
+
+namespace cofs {
+namespace {
+
+std::atomic<std::uint64_t> g_fork_generation{0};
+thread_local IoLoop* t_current = nullptr;
+
+struct CurrentScope {
+  IoLoop* saved;
+  explicit CurrentScope(IoLoop* l) : saved(std::exchange(t_current, l)) {}
+  ~CurrentScope() { t_current = saved; }
+};
+
+ReactorKind reactor_from_env() {
+  const char* env = std::getenv("COFS_REACTOR");
+  if (env == nullptr || *env == '\0') return ReactorKind::automatic;
+  std::string_view v(env);
+  if (v == "uring" || v == "io_uring") return ReactorKind::uring;
+  if (v == "epoll") return ReactorKind::epoll;
+  throw InvalidArgumentError("IoLoop", "COFS_REACTOR",
+                             "unknown reactor '" + std::string(v) + "': use uring or epoll");
+}
+
+// How long an idle loop that has just served another thread spins before sleeping in the kernel:
+// a blocking caller's next request usually follows within microseconds, and a wake-up through the
+// kernel costs more than that.
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+IoLoop::IoLoop() : IoLoop(Options{}) {}
+
+IoLoop::IoLoop(Options options) : options_(std::move(options)), generation_(fork_generation()) {
+  init();
+}
+
+void IoLoop::init() {
+  ReactorKind want = options_.reactor;
+  if (want == ReactorKind::automatic) want = reactor_from_env();
+  if (want != ReactorKind::epoll) {
+    try {
+      reactor_ = make_uring_reactor(options_.ring_entries);
+      kind_ = ReactorKind::uring;
+    } catch (const std::system_error& e) {
+      if (want == ReactorKind::uring && options_.reactor == ReactorKind::uring) {
+        throw Error(e.code(), "IoLoop", options_.name,
+                    "io_uring was required but cannot be set up");
+      }
+      std::fprintf(stderr, "cofs: io_uring unavailable (%s); the IO loop uses epoll\n", e.what());
+    }
+  }
+  if (!reactor_) {
+    reactor_ = make_epoll_reactor();
+    kind_ = ReactorKind::epoll;
+  }
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (wake_fd_ < 0 || timer_fd_ < 0) {
+    int err = errno;
+    if (wake_fd_ >= 0) close(wake_fd_);
+    if (timer_fd_ >= 0) close(timer_fd_);
+    throw Error({err, std::generic_category()}, "IoLoop", options_.name, "eventfd/timerfd");
+  }
+  wake_watch_ = new FdWatch(wake_fd_, EPOLLIN, [this](std::uint32_t) { drain_wakeups(); });
+  reactor_->add(wake_watch_);
+  timer_watch_ = new FdWatch(timer_fd_, EPOLLIN, [this](std::uint32_t) {
+    std::uint64_t expirations;
+    while (read(timer_fd_, &expirations, sizeof expirations) > 0) {
+    }
+    timer_armed_for_ = Clock::time_point::max();  // one-shot: it is disarmed now
+  });
+  reactor_->add(timer_watch_);
+}
+
+IoLoop::~IoLoop() {
+  if (thread_.joinable()) {
+    stop();
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();  // destroyed from its own callback: cannot join itself
+    } else {
+      thread_.join();
+    }
+  }
+  pool_.reset();
+  // Anything still queued (a loop that was never run to its end) is dropped with the loop.
+  reactor_->remove(wake_watch_);
+  reactor_->remove(timer_watch_);
+  reactor_.reset();
+  close(wake_fd_);
+  close(timer_fd_);
+}
+
+std::uint64_t IoLoop::fork_generation() noexcept {
+  return g_fork_generation.load(std::memory_order_acquire);
+}
+
+const char* IoLoop::reactor_name() const noexcept {
+  return reactor_->name();
+}
+
+bool IoLoop::in_loop_thread() const noexcept {
+  return owner_.load(std::memory_order_acquire) == std::this_thread::get_id();
+}
+
+io_uring* IoLoop::ring() noexcept {
+  return reactor_->ring();
+}
+
+ThreadPool& IoLoop::blocking_pool() {
+  std::call_once(pool_once_, [this] {
+    unsigned n = std::thread::hardware_concurrency();
+    pool_ =
+        std::make_unique<ThreadPool>(n < 2 ? 4u : std::min(2 * n, 16u), options_.name + "-pool");
+  });
+  return *pool_;
+}
+
+void IoLoop::start_thread() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    std::string n = options_.name.substr(0, 15);  // the kernel's limit for thread names
+    pthread_setname_np(pthread_self(), n.c_str());
+    run();
+  });
+  // Make in_loop_thread() right for the caller as soon as this returns.
+  owner_.store(thread_.get_id(), std::memory_order_release);
+}
+
+IoLoop* IoLoop::current() noexcept {
+  return t_current;
+}
+
+void IoLoop::run() {
+  CurrentScope scope(this);
+  owner_.store(std::this_thread::get_id(), std::memory_order_release);
+  while (!closed_.load(std::memory_order_relaxed)) {
+    turn(!stopping_ || pending_count_ > 0);
+    if (stopping_) finish_stop_if_idle();
+  }
+}
+
+bool IoLoop::run_once() {
+  if (closed_.load(std::memory_order_relaxed)) return false;
+  std::thread::id none{};
+  owner_.compare_exchange_strong(none, std::this_thread::get_id());
+  CurrentScope scope(this);
+  turn(false);
+  if (stopping_ && finish_stop_if_idle()) return false;
+  return !ready_.empty() || remote_nonempty_.load(std::memory_order_relaxed) ||
+         (!heap_.empty() && heap_.front()->deadline <= Clock::now());
+}
+
+int IoLoop::fd() {
+  arm_timerfd();
+  return reactor_->pollable_fd();
+}
+
+void IoLoop::stop() {
+  stop_requested_.store(true, std::memory_order_release);
+  eventfd_write(wake_fd_, 1);
+}
+
+void IoLoop::wait_stopped() {
+  if (in_loop_thread())
+    throw Error(std::make_error_code(std::errc::resource_deadlock_would_occur), "wait_stopped",
+                options_.name, "called on the loop's own thread");
+  closed_.wait(false, std::memory_order_acquire);
+}
+
+void IoLoop::throw_not_accepting(std::string_view operation) const {
+  if (!belongs_to_this_process()) {
+    throw LoopStoppedError(operation, options_.name,
+                           "this IO loop was created before fork() and has no thread in this "
+                           "process; use cofs::get_loop() or a new IoLoop in the child");
+  }
+  throw LoopStoppedError(operation, options_.name, "the IO loop is stopped");
+}
+
+bool IoLoop::try_post(LoopWork* work) noexcept {
+  if (!belongs_to_this_process()) return false;
+  work->next = nullptr;
+  {
+    std::lock_guard lock(remote_mutex_);
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    if (remote_tail_ != nullptr) {
+      remote_tail_->next = work;
+    } else {
+      remote_head_ = work;
+    }
+    remote_tail_ = work;
+  }
+  remote_nonempty_.store(true, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) eventfd_write(wake_fd_, 1);
+  return true;
+}
+
+void IoLoop::post(LoopWork* work) {
+  if (!try_post(work)) throw_not_accepting("post");
+}
+
+void IoLoop::drain_wakeups() {
+  eventfd_t v;
+  (void)eventfd_read(wake_fd_, &v);
+}
+
+void IoLoop::schedule(std::coroutine_handle<> h) {
+  ready_.push_back(h);
+}
+
+void IoLoop::run_ready() {
+  // Bounded rounds, so that a coroutine that keeps rescheduling itself cannot starve the reactor.
+  for (int round = 0; round < 64 && !ready_.empty(); ++round) {
+    ready_spare_.swap(ready_);
+    for (std::coroutine_handle<> h : ready_spare_) h.resume();
+    ready_spare_.clear();
+  }
+}
+
+bool IoLoop::turn(bool may_block) {
+  turns_.fetch_add(1, std::memory_order_relaxed);
+  bool served_remote = false;
+  if (remote_nonempty_.load(std::memory_order_acquire)) {
+    LoopWork* head;
+    {
+      std::lock_guard lock(remote_mutex_);
+      head = std::exchange(remote_head_, nullptr);
+      remote_tail_ = nullptr;
+      remote_nonempty_.store(false, std::memory_order_relaxed);
+    }
+    while (head != nullptr) {
+      LoopWork* next = head->next;
+      head->run(head);
+      head = next;
+    }
+    served_remote = true;
+  }
+  run_ready();
+  fire_timers();
+  run_ready();
+  if (stop_requested_.load(std::memory_order_acquire) && !stopping_) begin_stop();
+
+  bool block = may_block && ready_.empty();
+  if (block && served_remote) {
+    auto until = Clock::now() + kSpin;
+    while (!remote_nonempty_.load(std::memory_order_acquire) && Clock::now() < until) cpu_relax();
+  }
+  if (block) {
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (remote_nonempty_.load(std::memory_order_seq_cst) ||
+        stop_requested_.load(std::memory_order_acquire) != stopping_) {
+      block = false;
+    }
+  }
+  arm_timerfd();
+  reactor_->poll(block);
+  sleeping_.store(false, std::memory_order_relaxed);
+  return served_remote;
+}
+
+// ---- timers -------------------------------------------------------------------------------
+
+void IoLoop::add_timer(TimerNode& t) {
+  if (t.armed()) cancel_timer(t);
+  t.heap_index = heap_.size();
+  heap_.push_back(&t);
+  heap_up(t.heap_index);
+}
+
+void IoLoop::cancel_timer(TimerNode& t) noexcept {
+  if (!t.armed()) return;
+  heap_remove(t.heap_index);
+}
+
+void IoLoop::heap_up(std::size_t i) noexcept {
+  while (i > 0) {
+    std::size_t parent = (i - 1) / 2;
+    if (heap_[parent]->deadline <= heap_[i]->deadline) break;
+    std::swap(heap_[parent], heap_[i]);
+    heap_[parent]->heap_index = parent;
+    heap_[i]->heap_index = i;
+    i = parent;
+  }
+}
+
+void IoLoop::heap_down(std::size_t i) noexcept {
+  const std::size_t n = heap_.size();
+  for (;;) {
+    std::size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && heap_[l]->deadline < heap_[m]->deadline) m = l;
+    if (r < n && heap_[r]->deadline < heap_[m]->deadline) m = r;
+    if (m == i) break;
+    std::swap(heap_[m], heap_[i]);
+    heap_[m]->heap_index = m;
+    heap_[i]->heap_index = i;
+    i = m;
+  }
+}
+
+void IoLoop::heap_remove(std::size_t i) noexcept {
+  TimerNode* t = heap_[i];
+  t->heap_index = static_cast<std::size_t>(-1);
+  TimerNode* last = heap_.back();
+  heap_.pop_back();
+  if (last == t) return;
+  heap_[i] = last;
+  last->heap_index = i;
+  heap_up(i);
+  heap_down(last->heap_index);
+}
+
+void IoLoop::fire_timers() {
+  if (heap_.empty()) return;
+  const auto now = Clock::now();
+  while (!heap_.empty() && heap_.front()->deadline <= now) {
+    TimerNode* t = heap_.front();
+    heap_remove(0);
+    t->on_fire(t);
+  }
+}
+
+void IoLoop::arm_timerfd() {
+  Clock::time_point next = heap_.empty() ? Clock::time_point::max() : heap_.front()->deadline;
+  if (next == timer_armed_for_) return;
+  itimerspec spec{};
+  if (next != Clock::time_point::max()) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next.time_since_epoch()).count();
+    if (ns <= 0) ns = 1;  // zero would disarm
+    spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  }
+  timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+  timer_armed_for_ = next;
+}
+
+// ---- descriptors --------------------------------------------------------------------------
+
+FdWatch* IoLoop::watch_fd(int fd, std::uint32_t events, std::function<void(std::uint32_t)> cb) {
+  auto* w = new FdWatch(fd, events, std::move(cb));
+  try {
+    reactor_->add(w);
+  } catch (const std::system_error& e) {
+    delete w;
+    throw Error(e.code(), "watch_fd", "fd " + std::to_string(fd));
+  }
+  return w;
+}
+
+void IoLoop::update_fd(FdWatch* w, std::uint32_t events) {
+  if (w->events == events) return;
+  w->events = events;
+  try {
+    reactor_->modify(w);
+  } catch (const std::system_error& e) {
+    throw Error(e.code(), "update_fd", "fd " + std::to_string(w->fd));
+  }
+}
+
+void IoLoop::unwatch_fd(FdWatch* w) noexcept {
+  if (w != nullptr) reactor_->remove(w);
+}
+
+// ---- pending operations and stopping ------------------------------------------------------
+
+void IoLoop::track(PendingOp& op) noexcept {
+  if (op.tracked_) return;
+  op.tracked_ = true;
+  op.prev_ = nullptr;
+  op.next_ = pending_head_;
+  if (pending_head_ != nullptr) pending_head_->prev_ = &op;
+  pending_head_ = &op;
+  ++pending_count_;
+}
+
+void IoLoop::untrack(PendingOp& op) noexcept {
+  if (!op.tracked_) return;
+  op.tracked_ = false;
+  if (op.prev_ != nullptr) {
+    op.prev_->next_ = op.next_;
+  } else {
+    pending_head_ = op.next_;
+  }
+  if (op.next_ != nullptr) op.next_->prev_ = op.prev_;
+  op.prev_ = op.next_ = nullptr;
+  --pending_count_;
+}
+
+void IoLoop::begin_stop() {
+  stopping_ = true;
+  // Snapshot first: aborting resumes coroutines, which may untrack or start other operations.
+  std::vector<PendingOp*> ops;
+  for (PendingOp* p = pending_head_; p != nullptr; p = p->next_) ops.push_back(p);
+  auto why = make_error(std::error_code(ESHUTDOWN, std::generic_category()), "IoLoop",
+                        options_.name, "the IO loop stopped with this operation in flight");
+  for (PendingOp* p : ops) p->abort(why);
+}
+
+bool IoLoop::finish_stop_if_idle() {
+  if (!ready_.empty() || pending_count_ > 0) return false;
+  {
+    std::lock_guard lock(remote_mutex_);
+    if (remote_head_ != nullptr) return false;
+    closed_.store(true, std::memory_order_release);
+  }
+  closed_.notify_all();
+  return true;
+}
+
+// ---- the default loop ---------------------------------------------------------------------
+
+namespace {
+
+struct DefaultLoop {
+  std::mutex mutex;
+  std::shared_ptr<IoLoop> loop;
+  bool exiting = false;
+
+  ~DefaultLoop() {
+    std::shared_ptr<IoLoop> l;
+    {
+      std::lock_guard lock(mutex);
+      exiting = true;
+      l = std::move(loop);
+    }
+    // Stops and joins the cofsIO thread: operations in flight end with LoopStoppedError.
+  }
+};
+
+DefaultLoop& default_holder() {
+  static DefaultLoop holder;
+  return holder;
+}
+
+void at_fork_child() {
+  g_fork_generation.fetch_add(1, std::memory_order_acq_rel);
+  // The parent's loop has no thread here and its locks may be held: leak it on purpose. Its
+  // mutex may also be held, so the holder's mutex is re-initialised in place.
+  DefaultLoop& h = default_holder();
+  new (&h.mutex) std::mutex();
+  auto* leaked = new std::shared_ptr<IoLoop>(std::move(h.loop));
+  (void)leaked;
+}
+
+struct ForkHandlerRegistration {
+  ForkHandlerRegistration() { pthread_atfork(nullptr, nullptr, at_fork_child); }
+} const g_fork_registration;
+
+}  // namespace
+
+std::shared_ptr<IoLoop> default_loop() {
+  DefaultLoop& h = default_holder();
+  std::lock_guard lock(h.mutex);
+  if (h.exiting) {
+    throw LoopStoppedError("get_loop", "cofsIO", "the process is exiting");
+  }
+  if (!h.loop || h.loop->stopped()) {
+    auto loop = std::make_shared<IoLoop>();
+    loop->start_thread();
+    h.loop = std::move(loop);
+  }
+  return h.loop;
+}
+
+IoLoop& get_loop() {
+  return *default_loop();
+}
+
+}  // namespace cofs
