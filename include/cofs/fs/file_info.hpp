@@ -1,0 +1,38 @@
+// FileInfo: what `ls` and `info` say of one entry, the same fields for every backend; what a
+// backend knows beyond them (an HTTP ETag, a mimetype) goes in `extra`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace cofs {
+
+enum class FileType { file, directory, other };
+
+const char* to_string(FileType t) noexcept;
+
+struct FileInfo {
+  using TimePoint = std::chrono::system_clock::time_point;
+
+  std::string name;  // the full path (or URL) of the entry, without a trailing slash
+  FileType type = FileType::file;
+  std::uint64_t size = 0;  // for links: the target's size
+  std::optional<TimePoint> mtime;
+  std::optional<TimePoint> created;
+  std::optional<std::uint32_t> mode;  // st_mode, type bits included
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  std::optional<std::uint64_t> ino;
+  std::optional<std::uint64_t> nlink;
+  bool islink = false;
+  std::optional<std::string> destination;  // a link's target
+  std::map<std::string, std::string> extra;
+
+  bool is_file() const noexcept { return type == FileType::file; }
+  bool is_dir() const noexcept { return type == FileType::directory; }
+};
+
+}  // namespace cofs

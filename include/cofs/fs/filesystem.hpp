@@ -1,0 +1,378 @@
+// FileSystem: the one interface over every backend, in fsspec's shape. Each method comes as a
+// coroutine `async_X` and a blocking `X` (the same call run on the IO loop by sync()). A backend
+// implements a small core (the protected do_* methods); everything else is built here on top of
+// it and runs its many sub-operations concurrently through gather.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cofs/fs/bytes.hpp"
+#include "cofs/fs/callback.hpp"
+#include "cofs/fs/errors.hpp"
+#include "cofs/fs/file.hpp"
+#include "cofs/fs/file_info.hpp"
+#include "cofs/fs/options.hpp"
+#include "cofs/runtime/io_loop.hpp"
+#include "cofs/runtime/outcome.hpp"
+#include "cofs/runtime/sync.hpp"
+#include "cofs/runtime/task.hpp"
+
+namespace cofs {
+
+/// What a backend can do; the conformance suite skips what a backend declares it cannot.
+struct Capabilities {
+  bool write = true;        // pipe_file, rm_file, open for writing
+  bool directories = true;  // mkdir makes empty directories that ls shows
+  bool rmdir = true;
+  bool read_write_modes = true;  // "r+", "w+", "a" on open
+  bool mtime = true;             // info gives mtime
+  bool created = false;          // info gives created
+  bool list = true;              // ls (HTTP: only where the server makes listings)
+  bool atomic_mv = false;        // mv of one file is a rename
+};
+
+/// One level of walk(): a directory and the names of its subdirectories and files.
+struct WalkEntry {
+  std::string root;
+  std::vector<std::string> dirs;
+  std::vector<std::string> files;
+};
+
+/// A path whose part of a bulk call failed (on_error = return).
+struct PathError {
+  std::string path;
+  std::exception_ptr error;
+};
+
+/// cat()'s result: each path with its contents or (on_error = return) its error.
+using CatResult = std::map<std::string, Outcome<Bytes>>;
+
+class FileSystem : public std::enable_shared_from_this<FileSystem> {
+ public:
+  /// `loop`: the IoLoop that serves this filesystem; nullptr for the default loop (get_loop()).
+  explicit FileSystem(std::shared_ptr<IoLoop> loop = nullptr);
+  virtual ~FileSystem();
+  FileSystem(const FileSystem&) = delete;
+  FileSystem& operator=(const FileSystem&) = delete;
+
+  IoLoop& loop() const noexcept { return *loop_; }
+  /// The main protocol name ("memory", "file", "http").
+  virtual std::string_view protocol() const = 0;
+  /// A path as this filesystem keys it ("memory://a/b" -> "/a/b"; URLs stay URLs).
+  virtual std::string strip_protocol(std::string_view path) const;
+  /// The inverse: a path as a URL of this filesystem.
+  virtual std::string unstrip_protocol(std::string_view path) const;
+  virtual Capabilities capabilities() const { return {}; }
+
+  /// The filesystem's own batch size for bulk calls (below a call's batch_size in precedence).
+  void set_batch_size(std::optional<BatchSize> value);
+  std::optional<BatchSize> batch_size() const noexcept { return batch_size_; }
+  /// A limit for every blocking call (TimeoutError and the operation cancelled after it).
+  void set_timeout(std::optional<Clock::duration> value) noexcept { timeout_ = value; }
+
+  // ---- the core: each backend's do_* behind it -------------------------------------------
+  Task<std::vector<FileInfo>> async_ls(std::string path);
+  Task<std::vector<std::string>> async_ls_names(std::string path);
+  Task<FileInfo> async_info(std::string path);
+  /// Bytes [start, end) of the file. Negative offsets count from the end; a missing end means
+  /// the end of the file; end past the end is clipped; start past the end or a reversed range
+  /// is an InvalidArgumentError.
+  Task<Bytes> async_cat_file(std::string path, std::optional<std::int64_t> start = {},
+                             std::optional<std::int64_t> end = {});
+  /// Sets the whole contents of the file (deferred inside a transaction).
+  Task<void> async_pipe_file(std::string path, Bytes data);
+  Task<void> async_rm_file(std::string path);
+  Task<void> async_mkdir(std::string path, bool create_parents = true);
+  Task<void> async_makedirs(std::string path, bool exist_ok = false);
+  Task<void> async_rmdir(std::string path);
+  Task<void> async_cp_file(std::string src, std::string dst);
+  Task<void> async_mv_file(std::string src, std::string dst);
+  Task<void> async_touch(std::string path, bool truncate = true);
+  Task<void> async_get_file(std::string rpath, std::string lpath, Callback* callback = nullptr);
+  Task<void> async_put_file(std::string lpath, std::string rpath, Callback* callback = nullptr);
+  Task<std::unique_ptr<AsyncFile>> async_open(std::string path, std::string mode = "rb",
+                                              OpenOptions options = {});
+  Task<FileInfo::TimePoint> async_modified(std::string path);
+  Task<FileInfo::TimePoint> async_created(std::string path);
+  /// A value that changes when the file changes.
+  Task<std::string> async_checksum(std::string path);
+  Task<std::string> async_ukey(std::string path) { return async_checksum(std::move(path)); }
+
+  // ---- built on the core ------------------------------------------------------------------
+  /// False only for a missing path: other failures (a network error) are thrown.
+  Task<bool> async_exists(std::string path);
+  Task<bool> async_isdir(std::string path);
+  Task<bool> async_isfile(std::string path);
+  Task<std::uint64_t> async_size(std::string path);
+  Task<std::vector<Outcome<std::uint64_t>>> async_sizes(std::vector<std::string> paths,
+                                                        BulkOptions options = {});
+  Task<Bytes> async_head(std::string path, std::uint64_t size = 1024);
+  Task<Bytes> async_tail(std::string path, std::uint64_t size = 1024);
+  /// `length` bytes from `offset`; with a delimiter, the block starts after the first delimiter
+  /// at or after offset (or at 0) and ends after the first delimiter at or after offset+length.
+  Task<Bytes> async_read_block(std::string path, std::uint64_t offset,
+                               std::optional<std::uint64_t> length,
+                               std::optional<std::string> delimiter = {});
+  /// The contents of many paths (globs and, with recursive, directories expanded), concurrently.
+  Task<CatResult> async_cat(std::vector<std::string> paths, BulkOptions options = {});
+  Task<CatResult> async_cat(std::string path, BulkOptions options = {});
+  /// Byte ranges of many files, concurrently, in input order.
+  Task<std::vector<Outcome<Bytes>>> async_cat_ranges(
+      std::vector<std::string> paths, std::vector<std::optional<std::int64_t>> starts,
+      std::vector<std::optional<std::int64_t>> ends, BulkOptions options = {});
+  Task<std::vector<PathError>> async_pipe(std::map<std::string, Bytes> files,
+                                          BulkOptions options = {});
+  /// Every file below `path` (and directories with withdirs), sorted; a file gives itself.
+  Task<std::vector<std::string>> async_find(std::string path, FindOptions options = {});
+  Task<std::vector<FileInfo>> async_find_info(std::string path, FindOptions options = {});
+  Task<std::vector<WalkEntry>> async_walk(std::string path, std::optional<int> maxdepth = {});
+  Task<std::vector<std::string>> async_glob(std::string pattern, std::optional<int> maxdepth = {});
+  /// Total bytes of the files below `path`.
+  Task<std::uint64_t> async_du(std::string path, std::optional<int> maxdepth = {});
+  /// Globs and (with recursive) directories turned into the sorted list of paths they name.
+  Task<std::vector<std::string>> async_expand_path(std::vector<std::string> paths,
+                                                   bool recursive = false,
+                                                   std::optional<int> maxdepth = {});
+  Task<std::vector<PathError>> async_get(std::vector<std::string> rpaths, std::string lpath,
+                                         BulkOptions options = {});
+  Task<std::vector<PathError>> async_get(std::string rpath, std::string lpath,
+                                         BulkOptions options = {});
+  Task<std::vector<PathError>> async_put(std::vector<std::string> lpaths, std::string rpath,
+                                         BulkOptions options = {});
+  Task<std::vector<PathError>> async_put(std::string lpath, std::string rpath,
+                                         BulkOptions options = {});
+  Task<std::vector<PathError>> async_copy(std::vector<std::string> paths1, std::string path2,
+                                          BulkOptions options = {});
+  Task<std::vector<PathError>> async_copy(std::string path1, std::string path2,
+                                          BulkOptions options = {});
+  Task<std::vector<PathError>> async_mv(std::string path1, std::string path2,
+                                        BulkOptions options = {});
+  Task<std::vector<PathError>> async_rm(std::vector<std::string> paths, BulkOptions options = {});
+  Task<std::vector<PathError>> async_rm(std::string path, BulkOptions options = {});
+
+  // ---- blocking twins: the same calls, run on the loop by sync() --------------------------
+  std::vector<FileInfo> ls(std::string path) { return call("ls", async_ls(std::move(path))); }
+  std::vector<std::string> ls_names(std::string p) {
+    return call("ls", async_ls_names(std::move(p)));
+  }
+  FileInfo info(std::string path) { return call("info", async_info(std::move(path))); }
+  Bytes cat_file(std::string path, std::optional<std::int64_t> start = {},
+                 std::optional<std::int64_t> end = {}) {
+    return call("cat_file", async_cat_file(std::move(path), start, end));
+  }
+  void pipe_file(std::string path, Bytes data) {
+    call("pipe_file", async_pipe_file(std::move(path), std::move(data)));
+  }
+  void pipe_file(std::string path, std::string_view data) {
+    pipe_file(std::move(path), Bytes(data));
+  }
+  void rm_file(std::string path) { call("rm_file", async_rm_file(std::move(path))); }
+  void mkdir(std::string path, bool create_parents = true) {
+    call("mkdir", async_mkdir(std::move(path), create_parents));
+  }
+  void makedirs(std::string path, bool exist_ok = false) {
+    call("makedirs", async_makedirs(std::move(path), exist_ok));
+  }
+  void rmdir(std::string path) { call("rmdir", async_rmdir(std::move(path))); }
+  void cp_file(std::string src, std::string dst) {
+    call("cp_file", async_cp_file(std::move(src), std::move(dst)));
+  }
+  void mv_file(std::string src, std::string dst) {
+    call("mv_file", async_mv_file(std::move(src), std::move(dst)));
+  }
+  void touch(std::string path, bool truncate = true) {
+    call("touch", async_touch(std::move(path), truncate));
+  }
+  void get_file(std::string rpath, std::string lpath, Callback* callback = nullptr) {
+    call("get_file", async_get_file(std::move(rpath), std::move(lpath), callback));
+  }
+  void put_file(std::string lpath, std::string rpath, Callback* callback = nullptr) {
+    call("put_file", async_put_file(std::move(lpath), std::move(rpath), callback));
+  }
+  File open(std::string path, std::string mode = "rb", OpenOptions options = {}) {
+    return File(call("open", async_open(std::move(path), std::move(mode), options)));
+  }
+  FileInfo::TimePoint modified(std::string p) {
+    return call("modified", async_modified(std::move(p)));
+  }
+  FileInfo::TimePoint created(std::string p) {
+    return call("created", async_created(std::move(p)));
+  }
+  std::string checksum(std::string p) { return call("checksum", async_checksum(std::move(p))); }
+  std::string ukey(std::string p) { return call("ukey", async_ukey(std::move(p))); }
+  bool exists(std::string path) { return call("exists", async_exists(std::move(path))); }
+  bool isdir(std::string path) { return call("isdir", async_isdir(std::move(path))); }
+  bool isfile(std::string path) { return call("isfile", async_isfile(std::move(path))); }
+  std::uint64_t size(std::string path) { return call("size", async_size(std::move(path))); }
+  std::vector<Outcome<std::uint64_t>> sizes(std::vector<std::string> paths, BulkOptions o = {}) {
+    return call("sizes", async_sizes(std::move(paths), o));
+  }
+  Bytes head(std::string path, std::uint64_t size = 1024) {
+    return call("head", async_head(std::move(path), size));
+  }
+  Bytes tail(std::string path, std::uint64_t size = 1024) {
+    return call("tail", async_tail(std::move(path), size));
+  }
+  Bytes read_block(std::string path, std::uint64_t offset, std::optional<std::uint64_t> length,
+                   std::optional<std::string> delimiter = {}) {
+    return call("read_block",
+                async_read_block(std::move(path), offset, length, std::move(delimiter)));
+  }
+  CatResult cat(std::vector<std::string> paths, BulkOptions o = {}) {
+    return call("cat", async_cat(std::move(paths), o));
+  }
+  CatResult cat(std::string path, BulkOptions o = {}) {
+    return call("cat", async_cat(std::move(path), o));
+  }
+  std::vector<Outcome<Bytes>> cat_ranges(std::vector<std::string> paths,
+                                         std::vector<std::optional<std::int64_t>> starts,
+                                         std::vector<std::optional<std::int64_t>> ends,
+                                         BulkOptions o = {}) {
+    return call("cat_ranges",
+                async_cat_ranges(std::move(paths), std::move(starts), std::move(ends), o));
+  }
+  std::vector<PathError> pipe(std::map<std::string, Bytes> files, BulkOptions o = {}) {
+    return call("pipe", async_pipe(std::move(files), o));
+  }
+  std::vector<std::string> find(std::string path, FindOptions o = {}) {
+    return call("find", async_find(std::move(path), o));
+  }
+  std::vector<FileInfo> find_info(std::string path, FindOptions o = {}) {
+    return call("find", async_find_info(std::move(path), o));
+  }
+  std::vector<WalkEntry> walk(std::string path, std::optional<int> maxdepth = {}) {
+    return call("walk", async_walk(std::move(path), maxdepth));
+  }
+  std::vector<std::string> glob(std::string pattern, std::optional<int> maxdepth = {}) {
+    return call("glob", async_glob(std::move(pattern), maxdepth));
+  }
+  std::uint64_t du(std::string path, std::optional<int> maxdepth = {}) {
+    return call("du", async_du(std::move(path), maxdepth));
+  }
+  std::vector<std::string> expand_path(std::vector<std::string> paths, bool recursive = false,
+                                       std::optional<int> maxdepth = {}) {
+    return call("expand_path", async_expand_path(std::move(paths), recursive, maxdepth));
+  }
+  std::vector<PathError> get(std::vector<std::string> rpaths, std::string lpath,
+                             BulkOptions o = {}) {
+    return call("get", async_get(std::move(rpaths), std::move(lpath), o));
+  }
+  std::vector<PathError> get(std::string rpath, std::string lpath, BulkOptions o = {}) {
+    return call("get", async_get(std::move(rpath), std::move(lpath), o));
+  }
+  std::vector<PathError> put(std::vector<std::string> lpaths, std::string rpath,
+                             BulkOptions o = {}) {
+    return call("put", async_put(std::move(lpaths), std::move(rpath), o));
+  }
+  std::vector<PathError> put(std::string lpath, std::string rpath, BulkOptions o = {}) {
+    return call("put", async_put(std::move(lpath), std::move(rpath), o));
+  }
+  std::vector<PathError> copy(std::vector<std::string> p1, std::string p2, BulkOptions o = {}) {
+    return call("copy", async_copy(std::move(p1), std::move(p2), o));
+  }
+  std::vector<PathError> copy(std::string p1, std::string p2, BulkOptions o = {}) {
+    return call("copy", async_copy(std::move(p1), std::move(p2), o));
+  }
+  std::vector<PathError> mv(std::string p1, std::string p2, BulkOptions o = {}) {
+    return call("mv", async_mv(std::move(p1), std::move(p2), o));
+  }
+  std::vector<PathError> rm(std::vector<std::string> paths, BulkOptions o = {}) {
+    return call("rm", async_rm(std::move(paths), o));
+  }
+  std::vector<PathError> rm(std::string path, BulkOptions o = {}) {
+    return call("rm", async_rm(std::move(path), o));
+  }
+
+  // ---- transactions -------------------------------------------------------------------------
+  /// Writes (pipe_file, and files opened for writing when they close) are deferred until the
+  /// transaction ends, then committed together; discarded when it ends without commit.
+  class Transaction {
+   public:
+    explicit Transaction(FileSystem& fs);
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    /// Commits unless the scope is being left by an exception (then discards).
+    ~Transaction() noexcept(false);
+    void commit();
+    void discard();
+
+   private:
+    FileSystem& fs_;
+    int uncaught_;
+    bool ended_ = false;
+  };
+  Transaction transaction() { return Transaction(*this); }
+  void start_transaction();
+  Task<void> async_end_transaction(bool commit);
+  void end_transaction(bool commit) { call("end_transaction", async_end_transaction(commit)); }
+  bool in_transaction() const;
+  /// Runs `action(commit)` when the transaction ends (for backends whose files stage their own
+  /// writes). Outside a transaction, returns false and does nothing.
+  bool defer(std::function<Task<void>(bool commit)> action);
+
+ protected:
+  // The core a backend implements. Paths arrive stripped (strip_protocol).
+  virtual Task<std::vector<FileInfo>> do_ls(std::string path) = 0;
+  virtual Task<FileInfo> do_info(std::string path) = 0;
+  virtual Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
+                                  std::optional<std::int64_t> end) = 0;
+  virtual Task<void> do_pipe_file(std::string path, Bytes data) = 0;
+  virtual Task<void> do_rm_file(std::string path) = 0;
+  virtual Task<void> do_mkdir(std::string path, bool create_parents) = 0;
+  virtual Task<void> do_rmdir(std::string path) = 0;
+  virtual Task<std::unique_ptr<AsyncFile>> do_open(std::string path, OpenMode mode,
+                                                   OpenOptions options) = 0;
+  // Defaults built on the above; backends override where they can do better.
+  virtual Task<void> do_cp_file(std::string src, std::string dst);  // cat_file + pipe_file
+  virtual Task<void> do_mv_file(std::string src, std::string dst);  // cp_file + rm_file
+  virtual Task<void> do_makedirs(std::string path, bool exist_ok);
+  virtual Task<void> do_touch(std::string path, bool truncate);
+  virtual Task<void> do_get_file(std::string rpath, std::string lpath, Callback* callback);
+  virtual Task<void> do_put_file(std::string lpath, std::string rpath, Callback* callback);
+  virtual Task<std::string> do_checksum(std::string path);
+  /// Whether bulk calls of this filesystem open local files (picks the default batch size).
+  virtual bool opens_local_files() const { return false; }
+
+  /// The batch size of one bulk call by the precedence of DESIGN.md.
+  BatchSize resolve_batch(std::string_view operation, const std::optional<BatchSize>& call_value,
+                          bool local_files) const;
+
+  /// Resolves [start, end) against `size` by cat_file's rules (throws naming op and path).
+  static std::pair<std::uint64_t, std::uint64_t> resolve_range(std::string_view op,
+                                                               std::string_view path,
+                                                               std::optional<std::int64_t> start,
+                                                               std::optional<std::int64_t> end,
+                                                               std::uint64_t size);
+
+  template <class T>
+  T call(std::string_view what, Task<T> task) {
+    return sync(*loop_, std::move(task), timeout_, what);
+  }
+
+ private:
+  Task<std::vector<PathError>> run_bulk(std::string_view op, std::vector<Task<void>> tasks,
+                                        std::vector<std::string> names, const BulkOptions& o,
+                                        bool local_files);
+  Task<std::vector<PathError>> transfer(std::string_view op, std::vector<std::string> sources,
+                                        bool source_is_str, std::string dest, BulkOptions options);
+
+  std::shared_ptr<IoLoop> loop_;
+  std::optional<BatchSize> batch_size_;
+  std::optional<Clock::duration> timeout_;
+
+  struct TransactionState;
+  std::unique_ptr<TransactionState> tx_;
+  mutable std::mutex tx_mutex_;
+};
+
+}  // namespace cofs

@@ -1,0 +1,61 @@
+// Options of the bulk methods and of filesystems. A filesystem made by name (filesystem(),
+// url_to_fs()) takes its options as strings; each backend parses the keys it knows and refuses the
+// others, naming them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cofs/runtime/config.hpp"
+
+namespace cofs {
+
+class Callback;
+
+/// What a bulk method does with a path that fails: raise the first error, omit the path from the
+/// result, or return the error in the path's entry.
+enum class OnError { raise, omit, return_ };
+
+/// Options shared by the bulk methods (cat, cat_ranges, pipe, get, put, copy, mv, rm, sizes).
+struct BulkOptions {
+  bool recursive = false;
+  std::optional<int> maxdepth;  // with recursive: how deep to descend (1: the path's children)
+  OnError on_error = OnError::raise;
+  std::optional<BatchSize> batch_size;  // overrides the filesystem's and the configured default
+  Callback* callback = nullptr;         // progress, with a child per file for transfers
+};
+
+struct FindOptions {
+  std::optional<int> maxdepth;
+  bool withdirs = false;  // include directories in the result
+  std::optional<BatchSize> batch_size;
+};
+
+/// String options of a filesystem made by name, e.g. {{"engine", "uring"}, {"batch_size", "64"}}.
+using Options = std::map<std::string, std::string, std::less<>>;
+
+/// Reads typed values out of Options, remembering which keys were used, so that a backend can
+/// refuse the keys nobody read (a misspelt option is an error, not silently ignored).
+class OptionReader {
+ public:
+  OptionReader(std::string_view protocol, const Options& options)
+      : protocol_(protocol), options_(options) {}
+
+  std::optional<std::string> string(std::string_view key);
+  std::optional<long long> integer(std::string_view key);
+  std::optional<bool> boolean(std::string_view key);
+  std::optional<std::chrono::milliseconds> duration(std::string_view key);  // "1500ms", "2s", "3"
+  /// Throws InvalidArgumentError naming every key that was not read.
+  void finish() const;
+
+ private:
+  std::string_view protocol_;
+  const Options& options_;
+  std::map<std::string, bool, std::less<>> used_;
+};
+
+}  // namespace cofs

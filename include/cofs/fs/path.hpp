@@ -1,0 +1,52 @@
+// Path helpers shared by the backends: protocol splitting, POSIX-style joining and splitting, and
+// glob patterns (`*`, `**`, `?`, `[...]`, `[!...]`) as fsspec understands them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cofs::path {
+
+/// "s3://bucket/key" -> "s3"; a path without "proto://" -> nullopt.
+std::optional<std::string> protocol_of(std::string_view url);
+/// Removes a leading "<protocol>://" (any of `protocols`); leaves other paths as they are.
+std::string strip_protocol(std::string_view path,
+                           std::initializer_list<std::string_view> protocols);
+
+/// Collapses "//" and "/./", resolves "..", removes a trailing slash (but keeps a lone "/").
+std::string normalize(std::string_view p);
+std::string join(std::string_view a, std::string_view b);
+/// "/a/b/c" -> "/a/b"; "/a" -> "/"; "a" -> "".
+std::string parent(std::string_view p);
+/// "/a/b/c" -> "c".
+std::string_view basename(std::string_view p);
+bool has_trailing_slash(std::string_view p) noexcept;
+std::string_view trim_trailing_slash(std::string_view p) noexcept;
+/// Number of '/'-separated parts below `root` (root itself: 0).
+int depth_below(std::string_view root, std::string_view p) noexcept;
+
+/// True when `p` holds a glob character (`*`, `?` or `[`).
+bool has_magic(std::string_view p) noexcept;
+
+/// A compiled glob pattern over full paths. `*` matches within one part, `**` across parts
+/// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. Throws InvalidArgumentError
+/// for an unterminated `[`.
+class Glob {
+ public:
+  explicit Glob(std::string_view pattern);
+  bool matches(std::string_view path) const;
+  /// The longest leading part without magic, ending at a '/': where listing must start.
+  const std::string& root() const noexcept { return root_; }
+  /// How deep below root() a match can be; nullopt when `**` makes it unbounded.
+  std::optional<int> depth() const noexcept { return depth_; }
+  const std::string& pattern() const noexcept { return pattern_; }
+
+ private:
+  std::string pattern_;
+  std::string root_;
+  std::optional<int> depth_;
+};
+
+}  // namespace cofs::path

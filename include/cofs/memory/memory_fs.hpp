@@ -1,0 +1,52 @@
+// MemoryFileSystem: a complete filesystem held in memory, safe to use from many threads. The
+// embedded default for examples and tests. Contents are immutable snapshots shared between
+// readers and copies, so cp_file and cat of a large file copy nothing but the result.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cofs/fs/filesystem.hpp"
+
+namespace cofs {
+
+class MemoryStore;  // the tree of one memory filesystem; opaque
+
+class MemoryFileSystem : public FileSystem {
+ public:
+  /// A filesystem on a store of its own (nullptr), or on `store` shared with others.
+  explicit MemoryFileSystem(std::shared_ptr<IoLoop> loop = nullptr,
+                            std::shared_ptr<MemoryStore> store = nullptr);
+  ~MemoryFileSystem() override;
+
+  /// The store every MemoryFileSystem made by name ("memory://") shares, as in fsspec.
+  static std::shared_ptr<MemoryStore> global_store();
+  /// Options: batch_size.
+  static std::shared_ptr<FileSystem> from_options(const Options& options,
+                                                  std::shared_ptr<IoLoop> loop);
+
+  std::string_view protocol() const override { return "memory"; }
+  std::string strip_protocol(std::string_view path) const override;
+  Capabilities capabilities() const override { return {.created = true, .atomic_mv = true}; }
+
+ protected:
+  Task<std::vector<FileInfo>> do_ls(std::string path) override;
+  Task<FileInfo> do_info(std::string path) override;
+  Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
+                          std::optional<std::int64_t> end) override;
+  Task<void> do_pipe_file(std::string path, Bytes data) override;
+  Task<void> do_rm_file(std::string path) override;
+  Task<void> do_mkdir(std::string path, bool create_parents) override;
+  Task<void> do_rmdir(std::string path) override;
+  Task<std::unique_ptr<AsyncFile>> do_open(std::string path, OpenMode mode,
+                                           OpenOptions options) override;
+  Task<void> do_cp_file(std::string src, std::string dst) override;
+  Task<void> do_mv_file(std::string src, std::string dst) override;
+  Task<void> do_touch(std::string path, bool truncate) override;
+
+ private:
+  std::shared_ptr<MemoryStore> store_;
+};
+
+}  // namespace cofs

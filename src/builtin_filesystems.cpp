@@ -1,0 +1,12 @@
+// The backends built into libcofs, registered the first time the registry is used. Each backend
+// adds its line here.
+#include "cofs/fs/registry.hpp"
+#include "cofs/memory/memory_fs.hpp"
+
+namespace cofs::detail {
+
+void register_builtin_filesystems() {
+  register_filesystem("memory", &MemoryFileSystem::from_options);
+}
+
+}  // namespace cofs::detail

@@ -1,0 +1,947 @@
+// The FileSystem methods every backend gets: validation and path stripping in front of the core,
+// and the bulk methods built on it, each running its sub-operations through gather.
+#include "cofs/fs/filesystem.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <ranges>
+#include <set>
+
+#include "cofs/fs/path.hpp"
+#include "cofs/fs/registry.hpp"
+#include "cofs/runtime/gather.hpp"
+
+namespace cofs {
+
+namespace {
+Task<void> done() {
+  co_return;
+}
+}  // namespace
+
+struct FileSystem::TransactionState {
+  std::vector<std::function<Task<void>(bool)>> actions;
+};
+
+FileSystem::FileSystem(std::shared_ptr<IoLoop> loop)
+    : loop_(loop ? std::move(loop) : default_loop()) {}
+
+FileSystem::~FileSystem() = default;
+
+std::string FileSystem::strip_protocol(std::string_view p) const {
+  std::string s = path::strip_protocol(p, {protocol()});
+  return path::normalize(s);
+}
+
+std::string FileSystem::unstrip_protocol(std::string_view p) const {
+  if (path::protocol_of(p)) return std::string(p);
+  return std::string(protocol()) + "://" + std::string(p);
+}
+
+void FileSystem::set_batch_size(std::optional<BatchSize> value) {
+  if (value) resolve_batch_size("set_batch_size", false, value);  // validates
+  batch_size_ = value;
+}
+
+BatchSize FileSystem::resolve_batch(std::string_view operation,
+                                    const std::optional<BatchSize>& call_value,
+                                    bool local_files) const {
+  return resolve_batch_size(operation, local_files, call_value, batch_size_);
+}
+
+std::pair<std::uint64_t, std::uint64_t> FileSystem::resolve_range(std::string_view op,
+                                                                  std::string_view p,
+                                                                  std::optional<std::int64_t> start,
+                                                                  std::optional<std::int64_t> end,
+                                                                  std::uint64_t size) {
+  const auto sz = static_cast<std::int64_t>(size);
+  std::int64_t s = start.value_or(0);
+  std::int64_t e = end.value_or(sz);
+  if (s < 0) s = std::max<std::int64_t>(0, sz + s);
+  if (e < 0) e = std::max<std::int64_t>(0, sz + e);
+  if (s > sz)
+    throw InvalidArgumentError(op, p,
+                               "range starts at " + std::to_string(s) + ", past the end (size " +
+                                   std::to_string(size) + ")");
+  e = std::min(e, sz);
+  if (e < s)
+    throw InvalidArgumentError(
+        op, p,
+        "reversed range: end " + std::to_string(e) + " is before start " + std::to_string(s));
+  return {static_cast<std::uint64_t>(s), static_cast<std::uint64_t>(e)};
+}
+
+// ---- core --------------------------------------------------------------------------------------
+
+Task<std::vector<FileInfo>> FileSystem::async_ls(std::string p) {
+  co_return co_await do_ls(strip_protocol(p));
+}
+
+Task<std::vector<std::string>> FileSystem::async_ls_names(std::string p) {
+  std::vector<FileInfo> infos = co_await do_ls(strip_protocol(p));
+  std::vector<std::string> names;
+  names.reserve(infos.size());
+  for (auto& i : infos) names.push_back(std::move(i.name));
+  co_return names;
+}
+
+Task<FileInfo> FileSystem::async_info(std::string p) {
+  co_return co_await do_info(strip_protocol(p));
+}
+
+Task<Bytes> FileSystem::async_cat_file(std::string p, std::optional<std::int64_t> start,
+                                       std::optional<std::int64_t> end) {
+  std::string s = strip_protocol(p);
+  if (start && end && *start >= 0 && *end >= 0 && *end < *start)
+    throw InvalidArgumentError("cat_file", s,
+                               "reversed range: end " + std::to_string(*end) + " is before start " +
+                                   std::to_string(*start));
+  co_return co_await do_cat_file(std::move(s), start, end);
+}
+
+Task<void> FileSystem::async_pipe_file(std::string p, Bytes data) {
+  std::string s = strip_protocol(p);
+  if (!capabilities().write)
+    throw NotSupportedError("pipe_file", s, "this filesystem is read-only");
+  auto shared = std::make_shared<Bytes>(std::move(data));
+  if (defer([this, s, shared](bool commit) -> Task<void> {
+        return commit ? do_pipe_file(s, std::move(*shared)) : done();
+      })) {
+    co_return;
+  }
+  co_await do_pipe_file(std::move(s), std::move(*shared));
+}
+
+Task<void> FileSystem::async_rm_file(std::string p) {
+  co_await do_rm_file(strip_protocol(p));
+}
+
+Task<void> FileSystem::async_mkdir(std::string p, bool create_parents) {
+  co_await do_mkdir(strip_protocol(p), create_parents);
+}
+
+Task<void> FileSystem::async_makedirs(std::string p, bool exist_ok) {
+  co_await do_makedirs(strip_protocol(p), exist_ok);
+}
+
+Task<void> FileSystem::async_rmdir(std::string p) {
+  co_await do_rmdir(strip_protocol(p));
+}
+
+Task<void> FileSystem::async_cp_file(std::string src, std::string dst) {
+  co_await do_cp_file(strip_protocol(src), strip_protocol(dst));
+}
+
+Task<void> FileSystem::async_mv_file(std::string src, std::string dst) {
+  std::string s = strip_protocol(src), d = strip_protocol(dst);
+  if (s == d) throw InvalidArgumentError("mv", s, "source and destination are the same path");
+  co_await do_mv_file(std::move(s), std::move(d));
+}
+
+Task<void> FileSystem::async_touch(std::string p, bool truncate) {
+  co_await do_touch(strip_protocol(p), truncate);
+}
+
+Task<void> FileSystem::async_get_file(std::string rpath, std::string lpath, Callback* cb) {
+  co_await do_get_file(strip_protocol(rpath), std::move(lpath), cb);
+}
+
+Task<void> FileSystem::async_put_file(std::string lpath, std::string rpath, Callback* cb) {
+  co_await do_put_file(std::move(lpath), strip_protocol(rpath), cb);
+}
+
+Task<std::unique_ptr<AsyncFile>> FileSystem::async_open(std::string p, std::string mode,
+                                                        OpenOptions options) {
+  std::string s = strip_protocol(p);
+  OpenMode m = OpenMode::parse(mode, s);
+  if (m.write && !capabilities().write)
+    throw NotSupportedError("open", s, "this filesystem is read-only (mode '" + mode + "')");
+  if (m.write && m.read && !capabilities().read_write_modes)
+    throw NotSupportedError("open", s, "mode '" + mode + "' is not supported by this filesystem");
+  co_return co_await do_open(std::move(s), std::move(m), options);
+}
+
+Task<FileInfo::TimePoint> FileSystem::async_modified(std::string p) {
+  FileInfo i = co_await async_info(std::move(p));
+  if (!i.mtime) throw NotSupportedError("modified", i.name, "no modification time is known");
+  co_return *i.mtime;
+}
+
+Task<FileInfo::TimePoint> FileSystem::async_created(std::string p) {
+  FileInfo i = co_await async_info(std::move(p));
+  if (!i.created) throw NotSupportedError("created", i.name, "no creation time is known");
+  co_return *i.created;
+}
+
+Task<std::string> FileSystem::async_checksum(std::string p) {
+  co_return co_await do_checksum(strip_protocol(p));
+}
+
+// ---- default implementations of the optional core ---------------------------------------------
+
+Task<void> FileSystem::do_cp_file(std::string src, std::string dst) {
+  FileInfo i = co_await do_info(src);
+  if (i.is_dir()) throw IsADirectoryError("cp_file", src, "is a directory: use copy(recursive)");
+  co_await async_pipe_file(std::move(dst), co_await do_cat_file(src, {}, {}));
+}
+
+Task<void> FileSystem::do_mv_file(std::string src, std::string dst) {
+  co_await do_cp_file(src, std::move(dst));
+  co_await do_rm_file(std::move(src));
+}
+
+Task<void> FileSystem::do_makedirs(std::string p, bool exist_ok) {
+  try {
+    FileInfo i = co_await do_info(p);
+    if (!i.is_dir()) throw FileExistsError("makedirs", p, "exists and is not a directory");
+    if (!exist_ok) throw FileExistsError("makedirs", p, "the directory exists (exist_ok is false)");
+    co_return;
+  } catch (const FileNotFoundError&) {
+  }
+  co_await do_mkdir(std::move(p), true);
+}
+
+Task<void> FileSystem::do_touch(std::string p, bool truncate) {
+  if (!truncate) {
+    try {
+      co_await do_info(p);
+      co_return;  // exists: a store without timestamps to update leaves it as it is
+    } catch (const FileNotFoundError&) {
+    }
+  }
+  co_await async_pipe_file(std::move(p), Bytes());
+}
+
+Task<void> FileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {
+  FileInfo i = co_await do_info(rpath);
+  if (i.is_dir()) throw IsADirectoryError("get_file", rpath, "is a directory: use get(recursive)");
+  if (cb) cb->set_size(i.size);
+  auto local = filesystem("file", {}, loop_);
+  std::unique_ptr<AsyncFile> src =
+      co_await do_open(rpath, OpenMode::parse("rb", rpath), {.size = i.size});
+  std::unique_ptr<AsyncFile> dst = co_await local->async_open(lpath, "wb");
+  std::exception_ptr failure;
+  try {
+    while (auto chunk = co_await src->next_chunk(1 << 20)) {
+      co_await dst->write(chunk->view());
+      if (cb) cb->relative_update(chunk->size());
+    }
+    co_await dst->close();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_await src->close();
+  if (failure) {
+    co_await dst->close();
+    try {
+      co_await local->async_rm_file(lpath);  // leave no partial file behind
+    } catch (...) {
+    }
+    std::rethrow_exception(failure);
+  }
+}
+
+Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
+  auto local = filesystem("file", {}, loop_);
+  FileInfo i = co_await local->async_info(lpath);
+  if (i.is_dir()) throw IsADirectoryError("put_file", lpath, "is a directory: use put(recursive)");
+  if (cb) cb->set_size(i.size);
+  std::unique_ptr<AsyncFile> src = co_await local->async_open(lpath, "rb");
+  std::unique_ptr<AsyncFile> dst = co_await do_open(rpath, OpenMode::parse("wb", rpath), {});
+  std::exception_ptr failure;
+  try {
+    while (auto chunk = co_await src->next_chunk(1 << 20)) {
+      co_await dst->write(chunk->view());
+      if (cb) cb->relative_update(chunk->size());
+    }
+    co_await dst->close();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_await src->close();
+  if (failure) std::rethrow_exception(failure);
+}
+
+Task<std::string> FileSystem::do_checksum(std::string p) {
+  FileInfo i = co_await do_info(p);
+  std::size_t h = std::hash<std::string>{}(i.name);
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(i.size);
+  mix(static_cast<std::size_t>(i.type));
+  if (i.mtime) mix(static_cast<std::size_t>(i.mtime->time_since_epoch().count()));
+  if (i.ino) mix(*i.ino);
+  for (const auto& [k, v] : i.extra) mix(std::hash<std::string>{}(k + "=" + v));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016zx", h);
+  co_return std::string(buf);
+}
+
+// ---- derived single-path methods ---------------------------------------------------------------
+
+Task<bool> FileSystem::async_exists(std::string p) {
+  try {
+    co_await async_info(std::move(p));
+    co_return true;
+  } catch (const FileNotFoundError&) {
+  } catch (const NotADirectoryError&) {
+  }
+  co_return false;
+}
+
+Task<bool> FileSystem::async_isdir(std::string p) {
+  try {
+    co_return (co_await async_info(std::move(p))).is_dir();
+  } catch (const FileNotFoundError&) {
+  } catch (const NotADirectoryError&) {
+  }
+  co_return false;
+}
+
+Task<bool> FileSystem::async_isfile(std::string p) {
+  try {
+    co_return (co_await async_info(std::move(p))).is_file();
+  } catch (const FileNotFoundError&) {
+  } catch (const NotADirectoryError&) {
+  }
+  co_return false;
+}
+
+Task<std::uint64_t> FileSystem::async_size(std::string p) {
+  co_return (co_await async_info(std::move(p))).size;
+}
+
+Task<Bytes> FileSystem::async_head(std::string p, std::uint64_t size) {
+  co_return co_await async_cat_file(std::move(p), 0, static_cast<std::int64_t>(size));
+}
+
+Task<Bytes> FileSystem::async_tail(std::string p, std::uint64_t size) {
+  if (size == 0) co_return Bytes();
+  co_return co_await async_cat_file(std::move(p), -static_cast<std::int64_t>(size));
+}
+
+namespace {
+
+/// Position just past the first `delim` at or after `from` (or the file size when none).
+Task<std::pair<std::uint64_t, bool>> seek_delimiter(FileSystem& fs, const std::string& p,
+                                                    std::uint64_t from, std::uint64_t size,
+                                                    const std::string& delim) {
+  constexpr std::uint64_t kBlock = 1 << 16;
+  if (from == 0) co_return std::pair{std::uint64_t{0}, false};
+  std::string carry;
+  std::uint64_t pos = from;
+  while (pos < size) {
+    std::uint64_t end = std::min(size, pos + kBlock);
+    Bytes b = co_await fs.async_cat_file(p, static_cast<std::int64_t>(pos),
+                                         static_cast<std::int64_t>(end));
+    std::string window = carry + b.str();
+    auto hit = window.find(delim);
+    if (hit != std::string::npos) {
+      co_return std::pair{pos - carry.size() + hit + delim.size(), true};
+    }
+    carry =
+        window.size() >= delim.size() ? window.substr(window.size() - delim.size() + 1) : window;
+    pos = end;
+  }
+  co_return std::pair{size, false};
+}
+
+}  // namespace
+
+Task<Bytes> FileSystem::async_read_block(std::string p, std::uint64_t offset,
+                                         std::optional<std::uint64_t> length,
+                                         std::optional<std::string> delimiter) {
+  std::string s = strip_protocol(p);
+  if (delimiter && delimiter->empty())
+    throw InvalidArgumentError("read_block", s, "the delimiter is empty");
+  std::uint64_t start = offset;
+  std::optional<std::uint64_t> end = length ? std::optional(offset + *length) : std::nullopt;
+  if (delimiter) {
+    std::uint64_t size = (co_await do_info(s)).size;
+    if (offset > size)
+      throw InvalidArgumentError("read_block", s,
+                                 "offset " + std::to_string(offset) + " is past the end (size " +
+                                     std::to_string(size) + ")");
+    start = (co_await seek_delimiter(*this, s, offset, size, *delimiter)).first;
+    if (end) {
+      std::uint64_t want = *end > start ? *end : start;
+      end = (co_await seek_delimiter(*this, s, want, size, *delimiter)).first;
+    }
+  }
+  co_return co_await do_cat_file(
+      s, static_cast<std::int64_t>(start),
+      end ? std::optional(static_cast<std::int64_t>(*end)) : std::nullopt);
+}
+
+// ---- tree walks ---------------------------------------------------------------------------------
+
+namespace {
+
+struct Listing {
+  std::string dir;
+  int depth;  // of dir below the root (root: 0)
+};
+
+}  // namespace
+
+Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptions o) {
+  std::string root = strip_protocol(p);
+  if (o.maxdepth && *o.maxdepth < 1)
+    throw InvalidArgumentError("find", root, "maxdepth must be at least 1");
+  FileInfo root_info = co_await do_info(root);
+  std::map<std::string, FileInfo> out;
+  if (!root_info.is_dir()) {
+    std::vector<FileInfo> one;
+    one.push_back(std::move(root_info));
+    co_return one;
+  }
+  if (o.withdirs) out.emplace(root, root_info);
+  const BatchSize batch = resolve_batch("find", o.batch_size, false);
+  std::set<std::string> seen{root};
+  std::vector<std::string> level{root};
+  for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
+    auto listings = co_await gather(
+        level | std::views::transform([this](const std::string& d) { return do_ls(d); }),
+        GatherOptions{.batch_size = batch});
+    std::vector<std::string> next;
+    for (auto& listing : listings) {
+      for (FileInfo& e : listing.value()) {
+        if (e.is_dir()) {
+          if (!seen.insert(e.name).second) continue;  // a listing that names itself or a parent
+          next.push_back(e.name);
+          if (o.withdirs) out.insert_or_assign(e.name, std::move(e));
+        } else {
+          std::string name = e.name;
+          out.insert_or_assign(std::move(name), std::move(e));
+        }
+      }
+    }
+    level = std::move(next);
+  }
+  std::vector<FileInfo> result;
+  result.reserve(out.size());
+  for (auto& [k, v] : out) result.push_back(std::move(v));
+  co_return result;
+}
+
+Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions o) {
+  std::vector<FileInfo> infos = co_await async_find_info(std::move(p), o);
+  std::vector<std::string> names;
+  names.reserve(infos.size());
+  for (auto& i : infos) names.push_back(std::move(i.name));
+  co_return names;
+}
+
+Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional<int> maxdepth) {
+  std::string root = strip_protocol(p);
+  if (maxdepth && *maxdepth < 1)
+    throw InvalidArgumentError("walk", root, "maxdepth must be at least 1");
+  FileInfo root_info = co_await do_info(root);
+  std::vector<WalkEntry> out;
+  if (!root_info.is_dir()) co_return out;
+  const BatchSize batch = resolve_batch("walk", std::nullopt, false);
+  std::set<std::string> seen{root};
+  std::vector<std::string> level{root};
+  for (int depth = 1; !level.empty() && (!maxdepth || depth <= *maxdepth); ++depth) {
+    auto listings = co_await gather(
+        level | std::views::transform([this](const std::string& d) { return do_ls(d); }),
+        GatherOptions{.batch_size = batch});
+    std::vector<std::string> next;
+    for (std::size_t k = 0; k < level.size(); ++k) {
+      WalkEntry w{level[k], {}, {}};
+      for (FileInfo& e : listings[k].value()) {
+        if (e.is_dir()) {
+          if (!seen.insert(e.name).second) continue;
+          w.dirs.emplace_back(path::basename(e.name));
+          next.push_back(e.name);
+        } else {
+          w.files.emplace_back(path::basename(e.name));
+        }
+      }
+      std::sort(w.dirs.begin(), w.dirs.end());
+      std::sort(w.files.begin(), w.files.end());
+      out.push_back(std::move(w));
+    }
+    std::sort(next.begin(), next.end());
+    level = std::move(next);
+  }
+  co_return out;
+}
+
+Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern,
+                                                      std::optional<int> maxdepth) {
+  std::string s = strip_protocol(pattern);
+  const bool dirs_only = path::has_trailing_slash(pattern);
+  if (!path::has_magic(s)) {
+    std::vector<std::string> out;
+    if (co_await async_exists(s)) out.push_back(s);
+    co_return out;
+  }
+  path::Glob g(s);
+  std::string root = g.root().empty() ? strip_protocol("/") : g.root();
+  std::optional<int> depth = g.depth();
+  if (!depth && maxdepth) depth = *maxdepth + path::depth_below(root, s.substr(0, s.find("**")));
+  std::vector<FileInfo> all;
+  try {
+    all = co_await async_find_info(root, {.maxdepth = depth, .withdirs = true});
+  } catch (const FileNotFoundError&) {
+    co_return std::vector<std::string>{};
+  } catch (const NotADirectoryError&) {
+    co_return std::vector<std::string>{};
+  }
+  std::vector<std::string> out;
+  for (FileInfo& i : all) {
+    if (i.name == root && path::has_magic(s)) {
+      if (!g.matches(i.name)) continue;
+    }
+    if (dirs_only && !i.is_dir()) continue;
+    if (g.matches(i.name)) out.push_back(std::move(i.name));
+  }
+  co_return out;
+}
+
+Task<std::uint64_t> FileSystem::async_du(std::string p, std::optional<int> maxdepth) {
+  std::uint64_t total = 0;
+  for (const FileInfo& i : co_await async_find_info(std::move(p), {.maxdepth = maxdepth}))
+    total += i.size;
+  co_return total;
+}
+
+namespace {
+/// What expand_path found: each path with its info when the expansion learnt it.
+using Expansion = std::map<std::string, std::optional<FileInfo>>;
+}  // namespace
+
+// expand_path with the infos the walk learnt, so that callers know directories without asking.
+static Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths,
+                                        bool recursive, std::optional<int> maxdepth) {
+  if (maxdepth && *maxdepth < 1)
+    throw InvalidArgumentError("expand_path", paths.empty() ? "" : paths.front(),
+                               "maxdepth must be at least 1");
+  Expansion out;
+  for (const std::string& raw : paths) {
+    std::string p = fs.strip_protocol(raw);
+    if (path::has_magic(p)) {
+      std::vector<std::string> hits = co_await fs.async_glob(raw, maxdepth);
+      for (const std::string& h : hits) out.emplace(h, std::nullopt);
+      if (recursive && !(maxdepth && *maxdepth <= 1)) {
+        std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
+        for (const std::string& h : hits) {
+          for (FileInfo& i :
+               co_await fs.async_find_info(h, {.maxdepth = deeper, .withdirs = true})) {
+            std::string n = i.name;
+            out.insert_or_assign(std::move(n), std::move(i));
+          }
+        }
+      }
+      continue;
+    }
+    if (recursive) {
+      for (FileInfo& i : co_await fs.async_find_info(p, {.maxdepth = maxdepth, .withdirs = true})) {
+        std::string n = i.name;
+        out.insert_or_assign(std::move(n), std::move(i));
+      }
+    }
+    out.emplace(p, std::nullopt);
+  }
+  if (out.empty()) {
+    std::string all;
+    for (const auto& p : paths) all += (all.empty() ? "" : ", ") + p;
+    throw FileNotFoundError("expand_path", all, "nothing matches");
+  }
+  co_return out;
+}
+
+Task<std::vector<std::string>> FileSystem::async_expand_path(std::vector<std::string> paths,
+                                                             bool recursive,
+                                                             std::optional<int> maxdepth) {
+  Expansion e = co_await expand_with_info(*this, std::move(paths), recursive, maxdepth);
+  std::vector<std::string> out;
+  out.reserve(e.size());
+  for (auto& [k, v] : e) out.push_back(k);
+  co_return out;
+}
+
+// ---- bulk methods
+// ---------------------------------------------------------------------------------
+
+Task<std::vector<PathError>> FileSystem::run_bulk(std::string_view op,
+                                                  std::vector<Task<void>> tasks,
+                                                  std::vector<std::string> names,
+                                                  const BulkOptions& o, bool local_files) {
+  GatherOptions g{.batch_size = resolve_batch(op, o.batch_size, local_files),
+                  .return_exceptions = o.on_error != OnError::raise};
+  if (o.callback) {
+    o.callback->set_size(tasks.size());
+    Callback* cb = o.callback;
+    g.on_progress = [cb](std::size_t, std::optional<std::size_t>) { cb->relative_update(1); };
+  }
+  VoidOutcomes outcomes = co_await gather(std::move(tasks), std::move(g));
+  std::vector<PathError> errors;
+  if (o.on_error == OnError::return_) {
+    for (const auto& [i, e] : outcomes.errors()) errors.push_back({names[i], e});
+  }
+  co_return errors;
+}
+
+Task<std::vector<Outcome<std::uint64_t>>> FileSystem::async_sizes(std::vector<std::string> paths,
+                                                                  BulkOptions o) {
+  auto results = co_await gather(
+      paths | std::views::transform([this](const std::string& p) { return async_size(p); }),
+      GatherOptions{.batch_size = resolve_batch("sizes", o.batch_size, opens_local_files()),
+                    .return_exceptions = o.on_error != OnError::raise});
+  co_return results;
+}
+
+Task<CatResult> FileSystem::async_cat(std::string p, BulkOptions o) {
+  std::vector<std::string> one;
+  one.push_back(std::move(p));
+  co_return co_await async_cat(std::move(one), o);
+}
+
+Task<CatResult> FileSystem::async_cat(std::vector<std::string> paths, BulkOptions o) {
+  Expansion e = co_await expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth);
+  std::vector<std::string> files;
+  for (auto& [k, v] : e) {
+    if (v && v->is_dir()) continue;  // directories found by a recursive expansion have no bytes
+    files.push_back(k);
+  }
+  GatherOptions g{.batch_size = resolve_batch("cat", o.batch_size, opens_local_files()),
+                  .return_exceptions = o.on_error != OnError::raise};
+  if (o.callback) {
+    o.callback->set_size(files.size());
+    Callback* cb = o.callback;
+    g.on_progress = [cb](std::size_t, std::optional<std::size_t>) { cb->relative_update(1); };
+  }
+  auto results = co_await gather(
+      files | std::views::transform([this](const std::string& f) { return async_cat_file(f); }),
+      std::move(g));
+  CatResult out;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!results[i].ok() && o.on_error == OnError::omit) continue;
+    out.emplace(std::move(files[i]), std::move(results[i]));
+  }
+  co_return out;
+}
+
+Task<std::vector<Outcome<Bytes>>> FileSystem::async_cat_ranges(
+    std::vector<std::string> paths, std::vector<std::optional<std::int64_t>> starts,
+    std::vector<std::optional<std::int64_t>> ends, BulkOptions o) {
+  if (starts.size() != paths.size() || ends.size() != paths.size())
+    throw InvalidArgumentError(
+        "cat_ranges", paths.empty() ? "" : paths.front(),
+        "paths, starts and ends must have the same length (" + std::to_string(paths.size()) + ", " +
+            std::to_string(starts.size()) + ", " + std::to_string(ends.size()) + ")");
+  auto idx = std::views::iota(std::size_t{0}, paths.size());
+  co_return co_await gather(
+      idx | std::views::transform(
+                [&](std::size_t i) { return async_cat_file(paths[i], starts[i], ends[i]); }),
+      GatherOptions{.batch_size = resolve_batch("cat_ranges", o.batch_size, opens_local_files()),
+                    .return_exceptions = o.on_error != OnError::raise});
+}
+
+Task<std::vector<PathError>> FileSystem::async_pipe(std::map<std::string, Bytes> files,
+                                                    BulkOptions o) {
+  std::vector<Task<void>> tasks;
+  std::vector<std::string> names;
+  for (auto& [k, v] : files) {
+    tasks.push_back(async_pipe_file(k, std::move(v)));
+    names.push_back(k);
+  }
+  co_return co_await run_bulk("pipe", std::move(tasks), std::move(names), o, opens_local_files());
+}
+
+Task<std::vector<PathError>> FileSystem::async_rm(std::string p, BulkOptions o) {
+  std::vector<std::string> one;
+  one.push_back(std::move(p));
+  co_return co_await async_rm(std::move(one), o);
+}
+
+Task<std::vector<PathError>> FileSystem::async_rm(std::vector<std::string> paths, BulkOptions o) {
+  Expansion e = co_await expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth);
+  std::vector<std::string> files;
+  std::map<int, std::vector<std::string>, std::greater<>> dirs_by_depth;
+  for (auto& [k, v] : e) {
+    if (v && v->is_dir()) {
+      dirs_by_depth[static_cast<int>(std::count(k.begin(), k.end(), '/'))].push_back(k);
+    } else {
+      files.push_back(k);
+    }
+  }
+  std::vector<Task<void>> tasks;
+  for (const auto& f : files) tasks.push_back(async_rm_file(f));
+  std::vector<PathError> errors =
+      co_await run_bulk("rm", std::move(tasks), files, o, opens_local_files());
+  // Directories after their contents, the deepest first.
+  for (auto& [depth, dirs] : dirs_by_depth) {
+    std::vector<Task<void>> level;
+    for (const auto& d : dirs) level.push_back(async_rmdir(d));
+    for (auto& err : co_await run_bulk("rm", std::move(level), dirs, o, opens_local_files()))
+      errors.push_back(std::move(err));
+  }
+  co_return errors;
+}
+
+namespace {
+
+// fsspec's other_paths: where each source lands under `dest`.
+std::vector<std::string> other_paths(const std::vector<std::string>& paths, std::string dest,
+                                     bool exists, bool flatten) {
+  dest = std::string(path::trim_trailing_slash(dest));
+  if (dest == "/") dest.clear();
+  std::vector<std::string> out;
+  out.reserve(paths.size());
+  if (flatten) {
+    for (const auto& p : paths) out.push_back(dest + "/" + std::string(path::basename(p)));
+    return out;
+  }
+  // the common prefix of whole parts
+  std::vector<std::string_view> first;
+  std::string_view f = paths.front();
+  for (std::size_t i = 0;;) {
+    auto j = f.find('/', i);
+    first.push_back(f.substr(i, j == std::string_view::npos ? j : j - i));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  std::size_t common = first.size();
+  for (const auto& p : paths) {
+    std::size_t k = 0, i = 0;
+    std::string_view s = p;
+    while (k < common) {
+      auto j = s.find('/', i);
+      std::string_view part = s.substr(i, j == std::string_view::npos ? j : j - i);
+      if (part != first[k]) break;
+      ++k;
+      if (j == std::string_view::npos) break;
+      i = j + 1;
+    }
+    common = k;
+  }
+  std::string cp;
+  for (std::size_t k = 0; k < common; ++k) cp += (k ? "/" : "") + std::string(first[k]);
+  if (exists) cp = cp.rfind('/') == std::string::npos ? "" : cp.substr(0, cp.rfind('/'));
+  for (const auto& p : paths) out.push_back(dest + p.substr(cp.size()));
+  return out;
+}
+
+struct Plan {
+  std::vector<std::string> dirs;          // destinations to create
+  std::vector<std::string> sources;       // files to transfer
+  std::vector<std::string> destinations;  // where each lands
+};
+
+}  // namespace
+
+// The fsspec rules for get/put/copy: expansion, the trailing-slash and existing-directory rules,
+// and the flattening of a list of sources.
+static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sources,
+                                bool source_is_str, std::string dest, bool dest_is_dir,
+                                const BulkOptions& o) {
+  const std::string original = sources.front();
+  Expansion e = co_await expand_with_info(src_fs, sources, o.recursive, o.maxdepth);
+  std::vector<std::string> paths;
+  std::vector<bool> is_dir;
+  for (auto& [k, v] : e) {
+    bool d = v ? v->is_dir() : co_await src_fs.async_isdir(k);
+    if (source_is_str && (!o.recursive || o.maxdepth) && d) continue;  // no directories
+    paths.push_back(k);
+    is_dir.push_back(d);
+  }
+  Plan plan;
+  if (paths.empty()) co_return plan;
+  const bool magic = path::has_magic(original);
+  const bool exists =
+      source_is_str && ((magic && paths.size() == 1) ||
+                        (!magic && dest_is_dir && !path::has_trailing_slash(original)));
+  std::vector<std::string> targets = other_paths(paths, dest, exists, !source_is_str);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (is_dir[i]) {
+      plan.dirs.push_back(targets[i]);
+    } else {
+      plan.sources.push_back(paths[i]);
+      plan.destinations.push_back(targets[i]);
+    }
+  }
+  co_return plan;
+}
+
+namespace {
+std::vector<std::string> parents_of(const std::vector<std::string>& dests,
+                                    const std::vector<std::string>& dirs) {
+  std::set<std::string> out(dirs.begin(), dirs.end());
+  for (const auto& d : dests) {
+    std::string p = path::parent(d);
+    if (!p.empty() && p != "/") out.insert(p);
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+Task<std::vector<PathError>> FileSystem::async_get(std::string rpath, std::string lpath,
+                                                   BulkOptions o) {
+  std::vector<std::string> one;
+  one.push_back(std::move(rpath));
+  co_return co_await transfer("get", std::move(one), true, std::move(lpath), o);
+}
+Task<std::vector<PathError>> FileSystem::async_get(std::vector<std::string> rpaths,
+                                                   std::string lpath, BulkOptions o) {
+  co_return co_await transfer("get", std::move(rpaths), false, std::move(lpath), o);
+}
+Task<std::vector<PathError>> FileSystem::async_put(std::string lpath, std::string rpath,
+                                                   BulkOptions o) {
+  std::vector<std::string> one;
+  one.push_back(std::move(lpath));
+  co_return co_await transfer("put", std::move(one), true, std::move(rpath), o);
+}
+Task<std::vector<PathError>> FileSystem::async_put(std::vector<std::string> lpaths,
+                                                   std::string rpath, BulkOptions o) {
+  co_return co_await transfer("put", std::move(lpaths), false, std::move(rpath), o);
+}
+Task<std::vector<PathError>> FileSystem::async_copy(std::string p1, std::string p2, BulkOptions o) {
+  std::vector<std::string> one;
+  one.push_back(std::move(p1));
+  co_return co_await transfer("copy", std::move(one), true, std::move(p2), o);
+}
+Task<std::vector<PathError>> FileSystem::async_copy(std::vector<std::string> p1, std::string p2,
+                                                    BulkOptions o) {
+  co_return co_await transfer("copy", std::move(p1), false, std::move(p2), o);
+}
+
+Task<std::vector<PathError>> FileSystem::transfer(std::string_view op,
+                                                  std::vector<std::string> sources,
+                                                  bool source_is_str, std::string dest,
+                                                  BulkOptions o) {
+  if (sources.empty()) co_return std::vector<PathError>{};
+  // get: from here to local files; put: from local files to here; copy: within this filesystem.
+  std::shared_ptr<FileSystem> local;
+  if (op != "copy") local = filesystem("file", {}, loop_);
+  FileSystem& src_fs = op == "put" ? *local : *this;
+  FileSystem& dst_fs = op == "get" ? *local : *this;
+  std::string d = path::has_trailing_slash(dest) ? dst_fs.strip_protocol(dest) + "/"
+                                                 : dst_fs.strip_protocol(dest);
+  const bool dest_is_dir = path::has_trailing_slash(d) || co_await dst_fs.async_isdir(d);
+  Plan plan = co_await plan_transfer(src_fs, std::move(sources), source_is_str, d, dest_is_dir, o);
+  const bool local_files = op != "copy" || opens_local_files();
+  if (dst_fs.capabilities().directories) {
+    std::vector<Task<void>> mk;
+    std::vector<std::string> names = parents_of(plan.destinations, plan.dirs);
+    for (const auto& dir : names) mk.push_back(dst_fs.async_makedirs(dir, true));
+    co_await run_bulk(op, std::move(mk), names, {.batch_size = o.batch_size}, local_files);
+  }
+  std::vector<Task<void>> tasks;
+  std::vector<std::unique_ptr<Callback>> children;
+  for (std::size_t i = 0; i < plan.sources.size(); ++i) {
+    const std::string& s = plan.sources[i];
+    const std::string& t = plan.destinations[i];
+    std::unique_ptr<Callback> child = o.callback ? o.callback->branch(s, t) : nullptr;
+    Callback* c = child.get();
+    if (op == "get") {
+      tasks.push_back(async_get_file(s, t, c));
+    } else if (op == "put") {
+      tasks.push_back(async_put_file(s, t, c));
+    } else {
+      tasks.push_back(async_cp_file(s, t));
+    }
+    children.push_back(std::move(child));
+  }
+  co_return co_await run_bulk(op, std::move(tasks), std::move(plan.sources), o, local_files);
+}
+
+Task<std::vector<PathError>> FileSystem::async_mv(std::string p1, std::string p2, BulkOptions o) {
+  std::string s = strip_protocol(p1);
+  std::string d = path::has_trailing_slash(p2) ? strip_protocol(p2) + "/" : strip_protocol(p2);
+  if (std::string(path::trim_trailing_slash(d)) == s)
+    throw InvalidArgumentError("mv", s, "source and destination are the same path");
+  if (!path::has_magic(s)) {
+    FileInfo i = co_await do_info(s);
+    if (i.is_dir() && !o.recursive && !capabilities().atomic_mv)
+      throw IsADirectoryError("mv", s, "is a directory: pass recursive to move it");
+    if (i.is_file() || capabilities().atomic_mv) {
+      std::string target = std::string(path::trim_trailing_slash(d));
+      if (path::has_trailing_slash(d) || co_await async_isdir(target))
+        target = path::join(target, path::basename(s));
+      if (target == s)
+        throw InvalidArgumentError("mv", s, "source and destination are the same path");
+      if (capabilities().directories) {
+        std::string parent = path::parent(target);
+        if (!parent.empty() && parent != "/") co_await do_makedirs(parent, true);
+      }
+      co_await do_mv_file(s, target);
+      co_return std::vector<PathError>{};
+    }
+  }
+  std::vector<PathError> errors = co_await async_copy(s, d, o);
+  if (!errors.empty()) co_return errors;  // keep the sources of a move that failed in part
+  co_return co_await async_rm(s, o);
+}
+
+// ---- transactions -------------------------------------------------------------------------------
+
+FileSystem::Transaction::Transaction(FileSystem& fs)
+    : fs_(fs), uncaught_(std::uncaught_exceptions()) {
+  fs_.start_transaction();
+}
+
+FileSystem::Transaction::~Transaction() noexcept(false) {
+  if (ended_) return;
+  if (std::uncaught_exceptions() > uncaught_) {
+    try {
+      discard();
+    } catch (...) {
+    }
+    return;
+  }
+  commit();
+}
+
+void FileSystem::Transaction::commit() {
+  ended_ = true;
+  fs_.end_transaction(true);
+}
+
+void FileSystem::Transaction::discard() {
+  ended_ = true;
+  fs_.end_transaction(false);
+}
+
+void FileSystem::start_transaction() {
+  std::lock_guard lock(tx_mutex_);
+  if (tx_)
+    throw InvalidArgumentError("start_transaction", std::string(protocol()),
+                               "a transaction is already open");
+  tx_ = std::make_unique<TransactionState>();
+}
+
+bool FileSystem::in_transaction() const {
+  std::lock_guard lock(tx_mutex_);
+  return tx_ != nullptr;
+}
+
+bool FileSystem::defer(std::function<Task<void>(bool commit)> action) {
+  std::lock_guard lock(tx_mutex_);
+  if (!tx_) return false;
+  tx_->actions.push_back(std::move(action));
+  return true;
+}
+
+Task<void> FileSystem::async_end_transaction(bool commit) {
+  std::unique_ptr<TransactionState> state;
+  {
+    std::lock_guard lock(tx_mutex_);
+    state = std::move(tx_);
+  }
+  if (!state)
+    throw InvalidArgumentError("end_transaction", std::string(protocol()),
+                               "no transaction is open");
+  auto& actions = state->actions;
+  auto results = co_await gather(
+      actions | std::views::transform([commit](auto& a) { return a(commit); }),
+      GatherOptions{
+          .batch_size = resolve_batch("end_transaction", std::nullopt, opens_local_files()),
+          .return_exceptions = true});
+  for (std::size_t i = 0; i < results.size(); ++i) results[i].value();  // the first failure
+}
+
+}  // namespace cofs
