@@ -1,0 +1,215 @@
+#include "curl_multi.hpp"
+
+#include <sys/epoll.h>
+
+#include <mutex>
+#include <new>
+
+#include "cofs/runtime/error.hpp"
+#include "transfer.hpp"
+
+namespace cofs::http::detail {
+namespace {
+
+constexpr std::size_t kIdleEasyHandles = 256;
+
+struct Registry {
+  std::mutex mutex;
+  std::unordered_map<IoLoop*, CurlMulti*> multis;
+};
+Registry& registry() {
+  static auto* r = new Registry;  // never destroyed: loops may stop during static destruction
+  return *r;
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace
+
+CurlMulti& CurlMulti::of(IoLoop& loop) {
+  if (loop.stopping()) throw LoopStoppedError("http", loop.name(), "the IO loop is stopping");
+  Registry& r = registry();
+  {
+    std::lock_guard lock(r.mutex);
+    if (auto it = r.multis.find(&loop); it != r.multis.end()) return *it->second;
+  }
+  auto* m = new CurlMulti(loop);
+  std::lock_guard lock(r.mutex);
+  r.multis.emplace(&loop, m);
+  return *m;
+}
+
+CurlMulti::CurlMulti(IoLoop& loop) : loop_(loop) {
+  global_init();
+  multi_ = curl_multi_init();
+  if (multi_ == nullptr) throw std::bad_alloc();
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
+  on_fire = [](TimerNode* t) { static_cast<CurlMulti*>(t)->on_timeout(); };
+  // Tracked for as long as it lives, so that the loop's stop reaches it (see abort()).
+  loop_.track(*this);
+}
+
+CurlMulti::~CurlMulti() {
+  for (CURL* e : idle_) curl_easy_cleanup(e);
+}
+
+void CurlMulti::abort(std::exception_ptr why) noexcept {
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    r.multis.erase(&loop_);
+  }
+  while (head_ != nullptr) {
+    Transfer* t = head_;
+    if (t->added()) remove(*t);
+    unlink(*t);
+    t->detach(why);
+  }
+  loop_.cancel_timer(*this);
+  curl_multi_cleanup(multi_);
+  for (auto& [fd, w] : watches_) loop_.unwatch_fd(w);
+  watches_.clear();
+  loop_.untrack(*this);
+  delete this;
+}
+
+void CurlMulti::link(Transfer& t) noexcept {
+  t.prev_ = nullptr;
+  t.next_ = head_;
+  if (head_ != nullptr) head_->prev_ = &t;
+  head_ = &t;
+}
+
+void CurlMulti::unlink(Transfer& t) noexcept {
+  if (t.prev_ != nullptr) {
+    t.prev_->next_ = t.next_;
+  } else if (head_ == &t) {
+    head_ = t.next_;
+  } else {
+    return;  // not linked
+  }
+  if (t.next_ != nullptr) t.next_->prev_ = t.prev_;
+  t.prev_ = t.next_ = nullptr;
+}
+
+void CurlMulti::add(Transfer& t) {
+  if (CURLMcode rc = curl_multi_add_handle(multi_, t.easy()); rc != CURLM_OK) {
+    throw Error(std::make_error_code(std::errc::io_error), t.operation(), t.request().url,
+                curl_multi_strerror(rc));
+  }
+  ++active_;
+}
+
+void CurlMulti::remove(Transfer& t) noexcept {
+  curl_multi_remove_handle(multi_, t.easy());
+  --active_;
+}
+
+CURL* CurlMulti::take_easy() {
+  if (!idle_.empty()) {
+    CURL* e = idle_.back();
+    idle_.pop_back();
+    return e;
+  }
+  global_init();
+  CURL* e = curl_easy_init();
+  if (e == nullptr) throw std::bad_alloc();
+  return e;
+}
+
+void CurlMulti::give_back(CURL* easy) noexcept {
+  if (idle_.size() >= kIdleEasyHandles) {
+    curl_easy_cleanup(easy);
+    return;
+  }
+  curl_easy_reset(easy);
+  try {
+    idle_.push_back(easy);
+  } catch (...) {
+    curl_easy_cleanup(easy);
+  }
+}
+
+void CurlMulti::cap_host_connections(long n) noexcept {
+  if (n <= 0 || (host_cap_ != 0 && host_cap_ <= n)) return;
+  host_cap_ = n;
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+}
+
+int CurlMulti::on_socket(CURL*, curl_socket_t s, int what, void* self_, void*) {
+  auto* self = static_cast<CurlMulti*>(self_);
+  auto it = self->watches_.find(s);
+  if (what == CURL_POLL_REMOVE) {
+    if (it != self->watches_.end()) {
+      self->loop_.unwatch_fd(it->second);
+      self->watches_.erase(it);
+    }
+    return 0;
+  }
+  std::uint32_t events = 0;
+  if (what & CURL_POLL_IN) events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) events |= EPOLLOUT;
+  try {
+    if (it == self->watches_.end()) {
+      FdWatch* w = self->loop_.watch_fd(
+          s, events, [self, s](std::uint32_t ready) { self->on_ready(s, ready); });
+      self->watches_.emplace(s, w);
+    } else {
+      self->loop_.update_fd(it->second, events);
+    }
+  } catch (...) {
+    return -1;
+  }
+  return 0;
+}
+
+int CurlMulti::on_timer(CURLM*, long timeout_ms, void* self_) {
+  auto* self = static_cast<CurlMulti*>(self_);
+  if (timeout_ms < 0) {
+    self->loop_.cancel_timer(*self);
+  } else {
+    // Never calls back into curl from here: even a zero timeout fires on the loop's next turn.
+    self->deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    self->loop_.add_timer(*self);
+  }
+  return 0;
+}
+
+void CurlMulti::on_ready(curl_socket_t s, std::uint32_t events) {
+  int mask = 0;
+  if (events & (EPOLLIN | EPOLLHUP)) mask |= CURL_CSELECT_IN;
+  if (events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+  if (events & EPOLLERR) mask |= CURL_CSELECT_ERR;
+  int running = 0;
+  curl_multi_socket_action(multi_, s, mask, &running);
+  drain();
+}
+
+void CurlMulti::on_timeout() {
+  int running = 0;
+  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  drain();
+}
+
+void CurlMulti::drain() {
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    CURLcode result = msg->data.result;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+    if (t == nullptr) continue;
+    remove(*t);
+    t->finish(result);  // resumes the waiter on a later turn, never from inside curl
+  }
+}
+
+}  // namespace cofs::http::detail

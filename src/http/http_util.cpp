@@ -1,0 +1,131 @@
+#include "http_util.hpp"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "cofs/runtime/error.hpp"
+
+namespace cofs::http::detail {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+void check_url(std::string_view url, std::string_view operation) {
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ' ')
+      throw InvalidArgumentError(operation, url, "malformed URL: control character or space");
+  }
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> h(curl_url(), curl_url_cleanup);
+  if (!h) throw std::bad_alloc();
+  std::string s(url);
+  if (CURLUcode rc = curl_url_set(h.get(), CURLUPART_URL, s.c_str(), 0); rc != CURLUE_OK)
+    throw InvalidArgumentError(operation, url,
+                               std::string("malformed URL: ") + curl_url_strerror(rc));
+  char* scheme = nullptr;
+  if (curl_url_get(h.get(), CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || scheme == nullptr)
+    throw InvalidArgumentError(operation, url, "malformed URL: no scheme");
+  std::string sch(scheme);
+  curl_free(scheme);
+  if (!iequals(sch, "http") && !iequals(sch, "https"))
+    throw InvalidArgumentError(operation, url,
+                               "only http and https URLs are supported, not " + sch + "://");
+  char* host = nullptr;
+  if (curl_url_get(h.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK || host == nullptr ||
+      *host == '\0') {
+    curl_free(host);
+    throw InvalidArgumentError(operation, url, "malformed URL: no host");
+  }
+  curl_free(host);
+}
+
+void check_header(std::string_view name, std::string_view value, std::string_view operation,
+                  std::string_view url) {
+  if (name.empty()) throw InvalidArgumentError(operation, url, "empty header name");
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == ':')
+      throw InvalidArgumentError(operation, url,
+                                 "header name '" + std::string(name) + "' is not a token");
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0')
+      throw InvalidArgumentError(operation, url,
+                                 "header " + std::string(name) +
+                                     " has CR, LF or NUL in its value; refused before sending");
+  }
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+std::optional<ContentRange> parse_content_range(std::string_view v) noexcept {
+  v = trim(v);
+  if (v.size() < 6 || !iequals(v.substr(0, 6), "bytes ")) return std::nullopt;
+  v = trim(v.substr(6));
+  auto dash = v.find('-');
+  auto slash = v.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash)
+    return std::nullopt;
+  auto first = parse_uint(trim(v.substr(0, dash)));
+  auto last = parse_uint(trim(v.substr(dash + 1, slash - dash - 1)));
+  if (!first || !last || *last < *first) return std::nullopt;
+  ContentRange r{*first, *last, std::nullopt};
+  auto total = trim(v.substr(slash + 1));
+  if (total != "*") {
+    r.total = parse_uint(total);
+    if (!r.total || *r.total <= *last) return std::nullopt;
+  }
+  return r;
+}
+
+std::optional<std::uint64_t> parse_unsatisfied_range(std::string_view v) noexcept {
+  v = trim(v);
+  if (v.size() < 8 || !iequals(v.substr(0, 6), "bytes ")) return std::nullopt;
+  v = trim(v.substr(6));
+  if (v.substr(0, 2) != "*/") return std::nullopt;
+  return parse_uint(trim(v.substr(2)));
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
+  value = trim(value);
+  if (auto secs = parse_uint(value)) {
+    if (*secs > 86400) *secs = 86400;
+    return std::chrono::seconds(*secs);
+  }
+  std::string s(value);
+  time_t when = curl_getdate(s.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  time_t now = std::time(nullptr);
+  return std::chrono::seconds(when > now ? when - now : 0);
+}
+
+}  // namespace cofs::http::detail

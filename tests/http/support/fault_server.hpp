@@ -1,0 +1,62 @@
+// A small HTTP/1.1 server with misbehaviours on demand, for the failure paths nginx will not
+// produce. Its own accept thread, a thread per connection, plain sockets, 127.0.0.1 only, every
+// response with "Connection: close". Routes (n: a byte count, key: any name for a counter):
+//   /bytes/<n>                 200, n deterministic bytes (random_bytes(n, 7))
+//   /norange/<n>               like /bytes, but ignores Range (200 with the whole body)
+//   /reset                     reads the request, then resets the connection
+//   /truncated/<n>             Content-Length n, sends n/2 bytes and closes
+//   /slow/<n>                  Content-Length n, one byte every 200 ms
+//   /hang                      reads the request and never answers
+//   /flaky/<key>/<k>/<status>  the first k requests for key get <status>, then /bytes/64
+//   /ratelimit/<key>           first a 429 with Retry-After: 1, then /bytes/64
+//   /gzip                      gzip-encoded body of gzip_plain() with Content-Encoding: gzip
+//   /loop                      302 to /loop
+//   /tofile                    302 to file:///etc/passwd
+//   /status/<code>             that status, empty body
+//   /echo                      200, the request's head (request line and headers) as the body
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace cofs::test {
+
+class FaultServer {
+ public:
+  FaultServer();
+  ~FaultServer();
+  FaultServer(const FaultServer&) = delete;
+  FaultServer& operator=(const FaultServer&) = delete;
+
+  int port() const noexcept { return port_; }
+  std::string url(std::string_view path) const;
+  /// Requests received so far (complete request heads).
+  int requests() const noexcept { return requests_.load(); }
+  /// How many requests a key of /flaky or /ratelimit has seen.
+  int hits(const std::string& key);
+  static std::string gzip_plain();
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> closing_{false};
+  std::atomic<int> requests_{0};
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::map<std::string, int> counters_;
+  std::vector<std::thread> workers_;
+  std::vector<int> open_fds_;
+};
+
+/// The process-wide fault server of a test program, started on first use.
+FaultServer& fault_server();
+
+}  // namespace cofs::test
