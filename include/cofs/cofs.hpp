@@ -9,3 +9,4 @@
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/sync.hpp"
 #include "cofs/runtime/task.hpp"
+#include "cofs/fs/async_wrapper.hpp"

@@ -192,6 +192,7 @@ Task<void> FileSystem::do_mv_file(std::string src, std::string dst) {
 }
 
 Task<void> FileSystem::do_makedirs(std::string p, bool exist_ok) {
+  bool exists_now = false;
   try {
     FileInfo i = co_await do_info(p);
     if (!i.is_dir()) throw FileExistsError("makedirs", p, "exists and is not a directory");
@@ -199,7 +200,14 @@ Task<void> FileSystem::do_makedirs(std::string p, bool exist_ok) {
     co_return;
   } catch (const FileNotFoundError&) {
   }
-  co_await do_mkdir(std::move(p), true);
+  try {
+    co_await do_mkdir(p, true);
+  } catch (const FileExistsError&) {
+    if (!exist_ok) throw;
+    exists_now = true;  // made meanwhile by a concurrent call
+  }
+  if (exists_now && !(co_await do_info(p)).is_dir())
+    throw FileExistsError("makedirs", p, "exists and is not a directory");
 }
 
 Task<void> FileSystem::do_touch(std::string p, bool truncate) {
@@ -364,8 +372,9 @@ Task<Bytes> FileSystem::async_read_block(std::string p, std::uint64_t offset,
                                      std::to_string(size) + ")");
     start = (co_await seek_delimiter(*this, s, offset, size, *delimiter)).first;
     if (end) {
-      std::uint64_t want = *end > start ? *end : start;
-      end = (co_await seek_delimiter(*this, s, want, size, *delimiter)).first;
+      // As fsspec: the end is the delimiter after offset+length, whatever the start was, so
+      // that blocks tiling a file give each record exactly once.
+      end = std::max(start, (co_await seek_delimiter(*this, s, *end, size, *delimiter)).first);
     }
   }
   co_return co_await do_cat_file(
@@ -749,7 +758,11 @@ static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sou
     is_dir.push_back(d);
   }
   Plan plan;
-  if (paths.empty()) co_return plan;
+  if (paths.empty()) {
+    if (source_is_str && !path::has_magic(original) && !o.recursive)
+      throw IsADirectoryError("copy", original, "is a directory: pass recursive to copy it");
+    co_return plan;
+  }
   const bool magic = path::has_magic(original);
   const bool exists =
       source_is_str && ((magic && paths.size() == 1) ||
@@ -767,14 +780,23 @@ static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sou
 }
 
 namespace {
+// The directories to make for a transfer: only the deepest, as makedirs makes their parents.
 std::vector<std::string> parents_of(const std::vector<std::string>& dests,
                                     const std::vector<std::string>& dirs) {
-  std::set<std::string> out(dirs.begin(), dirs.end());
+  std::set<std::string> all(dirs.begin(), dirs.end());
   for (const auto& d : dests) {
     std::string p = path::parent(d);
-    if (!p.empty() && p != "/") out.insert(p);
+    if (!p.empty() && p != "/") all.insert(p);
   }
-  return {out.begin(), out.end()};
+  std::vector<std::string> out;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    auto next = std::next(it);
+    if (next != all.end() && next->size() > it->size() && next->compare(0, it->size(), *it) == 0 &&
+        (*next)[it->size()] == '/')
+      continue;  // a deeper one follows in sorted order
+    out.push_back(*it);
+  }
+  return out;
 }
 
 }  // namespace

@@ -141,6 +141,8 @@ bool match_class(std::string_view pat, std::size_t& pi, char c, bool& ok) {
 bool glob_match(std::string_view pat, std::string_view s, std::size_t pi, std::size_t si) {
   while (pi < pat.size()) {
     char pc = pat[pi];
+    // "dir/**" matches dir itself too, as Python's recursive glob does
+    if (si == s.size() && pat.substr(pi) == "/**") return true;
     if (pc == '*') {
       bool dbl = pi + 1 < pat.size() && pat[pi + 1] == '*';
       if (dbl) {

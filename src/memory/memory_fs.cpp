@@ -167,6 +167,7 @@ Task<void> MemoryFileSystem::do_pipe_file(std::string p, Bytes data) {
   }
   store_->ensure_parents("pipe_file", p, true);
   store_->insert(p, FileType::file, std::move(snapshot));
+  co_return;
 }
 
 Task<void> MemoryFileSystem::do_rm_file(std::string p) {
@@ -176,6 +177,7 @@ Task<void> MemoryFileSystem::do_rm_file(std::string p) {
   if (n->type == FileType::directory)
     throw IsADirectoryError("rm_file", p, "is a directory: use rmdir or rm(recursive)");
   store_->erase(p);
+  co_return;
 }
 
 Task<void> MemoryFileSystem::do_mkdir(std::string p, bool create_parents) {
@@ -183,6 +185,7 @@ Task<void> MemoryFileSystem::do_mkdir(std::string p, bool create_parents) {
   if (store_->find(p) != nullptr) throw FileExistsError("mkdir", p, "exists");
   store_->ensure_parents("mkdir", p, create_parents);
   store_->insert(p, FileType::directory, nullptr);
+  co_return;
 }
 
 Task<void> MemoryFileSystem::do_rmdir(std::string p) {
@@ -195,6 +198,7 @@ Task<void> MemoryFileSystem::do_rmdir(std::string p) {
                                  std::to_string(n->children.size()) + " entries below it");
   if (p == "/") throw PermissionError("rmdir", p, "the root cannot be removed");
   store_->erase(p);
+  co_return;
 }
 
 Task<std::unique_ptr<AsyncFile>> MemoryFileSystem::do_open(std::string p, OpenMode mode,
@@ -223,6 +227,7 @@ Task<void> MemoryFileSystem::do_cp_file(std::string src, std::string dst) {
   }
   store_->ensure_parents("cp_file", dst, true);
   store_->insert(dst, FileType::file, std::move(data));
+  co_return;
 }
 
 Task<void> MemoryFileSystem::do_mv_file(std::string src, std::string dst) {
@@ -243,6 +248,7 @@ Task<void> MemoryFileSystem::do_mv_file(std::string src, std::string dst) {
   }
   store_->ensure_parents("mv", dst, true);
   store_->rename(src, dst);
+  co_return;
 }
 
 Task<void> MemoryFileSystem::do_touch(std::string p, bool truncate) {

@@ -293,6 +293,14 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
     return call("rm", async_rm(std::move(path), o));
   }
 
+  /// For backends: Resolves [start, end) against `size` by cat_file's rules (throws naming op and
+  /// path).
+  static std::pair<std::uint64_t, std::uint64_t> resolve_range(std::string_view op,
+                                                               std::string_view path,
+                                                               std::optional<std::int64_t> start,
+                                                               std::optional<std::int64_t> end,
+                                                               std::uint64_t size);
+
   // ---- transactions -------------------------------------------------------------------------
   /// Writes (pipe_file, and files opened for writing when they close) are deferred until the
   /// transaction ends, then committed together; discarded when it ends without commit.
@@ -346,13 +354,6 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// The batch size of one bulk call by the precedence of DESIGN.md.
   BatchSize resolve_batch(std::string_view operation, const std::optional<BatchSize>& call_value,
                           bool local_files) const;
-
-  /// Resolves [start, end) against `size` by cat_file's rules (throws naming op and path).
-  static std::pair<std::uint64_t, std::uint64_t> resolve_range(std::string_view op,
-                                                               std::string_view path,
-                                                               std::optional<std::int64_t> start,
-                                                               std::optional<std::int64_t> end,
-                                                               std::uint64_t size);
 
   template <class T>
   T call(std::string_view what, Task<T> task) {

@@ -47,16 +47,17 @@ class BlockingCall : public LeafOp, private LoopWork {
  public:
   using R = std::invoke_result_t<F&>;
 
-  BlockingCall(IoLoop& loop, F fn) : LeafOp(loop), fn_(std::move(fn)) {
+  BlockingCall(IoLoop& loop, ThreadPool* pool, F fn)
+      : LeafOp(loop), pool_(pool), fn_(std::move(fn)) {
     run = [](LoopWork* w) { static_cast<BlockingCall*>(w)->complete(); };
   }
   BlockingCall(BlockingCall&& o) noexcept(std::is_nothrow_move_constructible_v<F>)
-      : BlockingCall(o.loop_, std::move(o.fn_)) {}
+      : BlockingCall(o.loop_, o.pool_, std::move(o.fn_)) {}
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     if (!begin(h, "run_blocking")) return false;
-    loop_.blocking_pool().submit([this] {
+    (pool_ != nullptr ? *pool_ : loop_.blocking_pool()).submit([this] {
       if (!skip_.load(std::memory_order_acquire)) {
         try {
           if constexpr (std::is_void_v<R>) {
@@ -85,6 +86,7 @@ class BlockingCall : public LeafOp, private LoopWork {
     return false;  // the pool still posts back; complete() runs then
   }
 
+  ThreadPool* pool_;  // nullptr: the loop's own pool
   F fn_;
   std::atomic<bool> skip_{false};
   std::exception_ptr error_;
@@ -95,9 +97,17 @@ class BlockingCall : public LeafOp, private LoopWork {
 
 /// `co_await run_blocking(loop, fn)`: fn() on the loop's blocking pool, the result (or exception)
 /// back on the loop's thread.
+// GCC 12 destroys a lambda temporary that captures non-trivial values (a std::string) twice
+// when it is written inside a co_await operand: name the lambda or the awaiter first.
 template <class F>
-auto run_blocking(IoLoop& loop, F fn) {
-  return detail::BlockingCall<F>(loop, std::move(fn));
+auto run_blocking(IoLoop& loop, F&& fn) {
+  return detail::BlockingCall<std::decay_t<F>>(loop, nullptr, std::forward<F>(fn));
+}
+
+/// The same on `pool` (which bounds how many such calls run at once).
+template <class F>
+auto run_blocking(IoLoop& loop, ThreadPool& pool, F&& fn) {
+  return detail::BlockingCall<std::decay_t<F>>(loop, &pool, std::forward<F>(fn));
 }
 
 }  // namespace cofs

@@ -1,0 +1,172 @@
+// Conformance: trees — find, walk, du, glob, expand_path, and copy's fsspec path rules.
+#include "conformance.hpp"
+
+using namespace cofs;
+using namespace cofs::testing;
+
+namespace {
+
+void make_tree(Backend& b) {
+  write(b, "a.txt", "aaa");
+  write(b, "b.csv", "bb");
+  write(b, "k1.log", "1");
+  write(b, "k2.log", "2");
+  write(b, "ka.log", "a");
+  write(b, "sub/c.txt", "c");
+  write(b, "sub/d.bin", "dddd");
+  write(b, "sub/nested/e.txt", "ee");
+  write(b, "sub/nested/deeper/f.txt", "f");
+}
+
+std::vector<std::string> rel(const Backend& b, std::vector<std::string> paths) {
+  for (auto& p : paths) {
+    REQUIRE(p.compare(0, b.root.size(), b.root) == 0);
+    p = p.size() == b.root.size() ? "." : p.substr(b.root.size() + 1);
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+using Names = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("find, walk and du over a tree", "[conformance]") {
+  for_each_backend([](Backend& b) {
+    make_tree(b);
+    FileSystem& fs = *b.fs;
+    CHECK(rel(b, fs.find(b.root)) == Names{"a.txt", "b.csv", "k1.log", "k2.log", "ka.log",
+                                           "sub/c.txt", "sub/d.bin", "sub/nested/deeper/f.txt",
+                                           "sub/nested/e.txt"});
+    CHECK(rel(b, fs.find(b.root, {.maxdepth = 1})) ==
+          Names{"a.txt", "b.csv", "k1.log", "k2.log", "ka.log"});
+    CHECK(rel(b, fs.find(b.at("sub"), {.maxdepth = 1, .withdirs = true})) ==
+          Names{"sub", "sub/c.txt", "sub/d.bin", "sub/nested"});
+    CHECK(rel(b, fs.find(b.at("a.txt"))) == Names{"a.txt"});
+    CHECK_THROWS_NAMING(fs.find(b.at("missing")), FileNotFoundError, "missing");
+    CHECK_THROWS_AS(fs.find(b.root, {.maxdepth = 0}), InvalidArgumentError);
+    auto infos = fs.find_info(b.at("sub"));
+    REQUIRE(infos.size() == 4);
+    CHECK(infos[0].size == 1);
+
+    auto walked = fs.walk(b.root);
+    REQUIRE(walked.size() == 4);  // root, sub, sub/nested, sub/nested/deeper
+    CHECK(walked[0].root == b.root);
+    CHECK(walked[0].dirs == Names{"sub"});
+    CHECK(walked[0].files == Names{"a.txt", "b.csv", "k1.log", "k2.log", "ka.log"});
+    CHECK(walked[1].root == b.at("sub"));
+    CHECK(walked[1].files == Names{"c.txt", "d.bin"});
+    CHECK(walked[2].root == b.at("sub/nested"));
+    CHECK(fs.walk(b.root, 1).size() == 1);
+
+    CHECK(fs.du(b.root) == 3 + 2 + 1 + 1 + 1 + 1 + 4 + 2 + 1);
+    CHECK(fs.du(b.root, 1) == 3 + 2 + 3);
+  });
+}
+
+TEST_CASE("glob: *, **, ?, [...] and [!...]", "[conformance]") {
+  for_each_backend([](Backend& b) {
+    make_tree(b);
+    FileSystem& fs = *b.fs;
+    CHECK(rel(b, fs.glob(b.at("*.txt"))) == Names{"a.txt"});
+    CHECK(rel(b, fs.glob(b.at("**/*.txt"))) ==
+          Names{"a.txt", "sub/c.txt", "sub/nested/deeper/f.txt", "sub/nested/e.txt"});
+    CHECK(rel(b, fs.glob(b.at("sub/**"))) == Names{"sub", "sub/c.txt", "sub/d.bin", "sub/nested",
+                                                   "sub/nested/deeper", "sub/nested/deeper/f.txt",
+                                                   "sub/nested/e.txt"});
+    CHECK(rel(b, fs.glob(b.at("k?.log"))) == Names{"k1.log", "k2.log", "ka.log"});
+    CHECK(rel(b, fs.glob(b.at("k[0-9].log"))) == Names{"k1.log", "k2.log"});
+    CHECK(rel(b, fs.glob(b.at("k[!0-9].log"))) == Names{"ka.log"});
+    CHECK(rel(b, fs.glob(b.at("k[12a].log"))) == Names{"k1.log", "k2.log", "ka.log"});
+    CHECK(rel(b, fs.glob(b.at("sub/*"))) == Names{"sub/c.txt", "sub/d.bin", "sub/nested"});
+    CHECK(rel(b, fs.glob(b.at("*/*.txt"))) == Names{"sub/c.txt"});
+    CHECK(fs.glob(b.at("nomatch*")).empty());
+    CHECK(fs.glob(b.at("nodir/*")).empty());
+    CHECK(rel(b, fs.glob(b.at("a.txt"))) == Names{"a.txt"});  // no magic: itself if it exists
+    CHECK(fs.glob(b.at("zz.txt")).empty());
+    CHECK_THROWS_AS(fs.glob(b.at("k[1.log")), InvalidArgumentError);
+  });
+}
+
+TEST_CASE("expand_path", "[conformance]") {
+  for_each_backend([](Backend& b) {
+    make_tree(b);
+    FileSystem& fs = *b.fs;
+    CHECK(rel(b, fs.expand_path({b.at("sub")})) == Names{"sub"});
+    CHECK(rel(b, fs.expand_path({b.at("sub")}, true)) ==
+          Names{"sub", "sub/c.txt", "sub/d.bin", "sub/nested", "sub/nested/deeper",
+                "sub/nested/deeper/f.txt", "sub/nested/e.txt"});
+    CHECK(rel(b, fs.expand_path({b.at("sub")}, true, 1)) ==
+          Names{"sub", "sub/c.txt", "sub/d.bin", "sub/nested"});
+    CHECK(rel(b, fs.expand_path({b.at("*.log"), b.at("a.txt")})) ==
+          Names{"a.txt", "k1.log", "k2.log", "ka.log"});
+    CHECK_THROWS_AS(fs.expand_path({b.at("none*")}), FileNotFoundError);
+  });
+}
+
+TEST_CASE("copy follows fsspec's trailing-slash and recursion rules", "[conformance]") {
+  for_each_backend([](Backend& b) {
+    if (!b.caps.write) return;
+    make_tree(b);
+    FileSystem& fs = *b.fs;
+    auto fresh = [&](const std::string& name) {
+      if (fs.exists(b.at(name))) fs.rm(b.at(name), {.recursive = true});
+      if (b.caps.directories) fs.mkdir(b.at(name));
+      return b.at(name);
+    };
+    SECTION("a file into an existing directory, and to a new name") {
+      std::string t = fresh("t");
+      fs.copy(b.at("a.txt"), t + "/");
+      CHECK(str(fs.cat_file(t + "/a.txt")) == "aaa");
+      fs.copy(b.at("a.txt"), t + "/renamed");
+      CHECK(str(fs.cat_file(t + "/renamed")) == "aaa");
+      fs.copy(b.at("a.txt"), t + "/newdir/");  // a trailing slash makes it a directory
+      CHECK(str(fs.cat_file(t + "/newdir/a.txt")) == "aaa");
+      fs.copy(b.at("a.txt"), t + "/n1/n2/file");  // parents are made
+      CHECK(str(fs.cat_file(t + "/n1/n2/file")) == "aaa");
+    }
+    SECTION("a directory, recursive, into an existing directory keeps its name") {
+      std::string t = fresh("t");
+      fs.copy(b.at("sub"), t + "/", {.recursive = true});
+      CHECK(rel(b, fs.find(t)) ==
+            Names{"t/sub/c.txt", "t/sub/d.bin", "t/sub/nested/deeper/f.txt", "t/sub/nested/e.txt"});
+    }
+    SECTION("a directory with a trailing slash copies its contents") {
+      std::string t = fresh("t");
+      fs.copy(b.at("sub") + "/", t + "/", {.recursive = true});
+      CHECK(rel(b, fs.find(t)) ==
+            Names{"t/c.txt", "t/d.bin", "t/nested/deeper/f.txt", "t/nested/e.txt"});
+    }
+    SECTION("a directory to a new path becomes that path") {
+      fs.copy(b.at("sub"), b.at("newt"), {.recursive = true});
+      CHECK(rel(b, fs.find(b.at("newt"))) ==
+            Names{"newt/c.txt", "newt/d.bin", "newt/nested/deeper/f.txt", "newt/nested/e.txt"});
+    }
+    SECTION("maxdepth limits a recursive copy") {
+      std::string t = fresh("t");
+      fs.copy(b.at("sub"), t + "/", {.recursive = true, .maxdepth = 1});
+      CHECK(rel(b, fs.find(t)) == Names{"t/sub/c.txt", "t/sub/d.bin"});
+    }
+    SECTION("a glob and a list of files") {
+      std::string t = fresh("t");
+      fs.copy(b.at("sub/*.txt"), t + "/");
+      CHECK(rel(b, fs.find(t)) == Names{"t/c.txt"});
+      std::string u = fresh("u");
+      fs.copy(std::vector<std::string>{b.at("a.txt"), b.at("sub/nested/e.txt")}, u + "/");
+      CHECK(rel(b, fs.find(u)) == Names{"u/a.txt", "u/e.txt"});  // a list is flattened
+    }
+    SECTION("a directory without recursive is refused, a missing source raises") {
+      CHECK_THROWS_NAMING(fs.copy(b.at("sub"), b.at("x")), IsADirectoryError, "sub");
+      CHECK_THROWS_NAMING(fs.copy(b.at("ghost"), b.at("x")), FileNotFoundError, "ghost");
+    }
+    SECTION("progress: one update per file") {
+      std::string t = fresh("t");
+      FunctionCallback cb;
+      std::vector<std::uint64_t> seen;
+      cb.on_update = [&](std::uint64_t v, std::optional<std::uint64_t>) { seen.push_back(v); };
+      fs.copy(b.at("sub"), t + "/", {.recursive = true, .callback = &cb});
+      CHECK(cb.size() == 4u);
+      CHECK(seen == std::vector<std::uint64_t>{1, 2, 3, 4});
+    }
+  });
+}
