@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cofs needs to build, test and benchmark, when any is missing.
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config liburing-dev libaio-dev
+  libcurl4-openssl-dev libfmt-dev catch2 nginx-light openssl curl fio wrk)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "cofs: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
