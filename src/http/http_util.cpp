@@ -128,4 +128,27 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   return std::chrono::seconds(when > now ? when - now : 0);
 }
 
+std::string normalize_url(std::string_view url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> h(curl_url(), curl_url_cleanup);
+  std::string s(url);
+  if (!h || curl_url_set(h.get(), CURLUPART_URL, s.c_str(), 0) != CURLUE_OK) return s;
+  char* out = nullptr;
+  if (curl_url_get(h.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) return s;
+  std::string r(out);
+  curl_free(out);
+  return r;
+}
+
+std::string_view trim_slash(std::string_view url) noexcept {
+  while (url.size() > 1 && url.back() == '/' && !url.ends_with("://")) url.remove_suffix(1);
+  return url;
+}
+
+std::optional<std::int64_t> parse_http_date(std::string_view value) {
+  std::string s(trim(value));
+  time_t t = curl_getdate(s.c_str(), nullptr);
+  if (t < 0) return std::nullopt;
+  return static_cast<std::int64_t>(t);
+}
+
 }  // namespace cofs::http::detail

@@ -34,6 +34,13 @@ std::optional<ContentRange> parse_content_range(std::string_view value) noexcept
 std::optional<std::uint64_t> parse_unsatisfied_range(std::string_view value) noexcept;
 /// Retry-After as delay-seconds or an HTTP date; unset when unparsable.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
+/// `url` as curl's parser writes it back (the form resolved links take); unchanged if unparsable.
+std::string normalize_url(std::string_view url);
+/// A URL without its trailing slash (but never down to "scheme://").
+std::string_view trim_slash(std::string_view url) noexcept;
+/// The time of an HTTP date (Last-Modified); unset when unparsable.
+std::optional<std::int64_t> parse_http_date(std::string_view value);
+
 /// A non-negative decimal number, the whole of `s`.
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 

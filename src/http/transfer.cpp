@@ -438,7 +438,7 @@ Response Transfer::peek_response() const {
 
 void Transfer::want(std::size_t n) noexcept {
   want_ = n;
-  stream_cap_ = std::max(stream_cap_, n);
+  stream_cap_ = std::max(stream_cap_, 2 * n);  // room to keep receiving while a chunk is consumed
 }
 
 Response Transfer::take_response() {

@@ -1,0 +1,611 @@
+#include "cofs/http/http_fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ranges>
+
+#include "cofs/fs/file.hpp"
+#include "cofs/fs/path.hpp"
+#include "cofs/http/errors.hpp"
+#include "cofs/http/links.hpp"
+#include "cofs/runtime/gather.hpp"
+#include "cofs/runtime/thread_pool.hpp"
+#include "http_file.hpp"
+#include "http_util.hpp"
+
+namespace cofs {
+
+using http::ByteRange;
+using http::Request;
+using http::Response;
+using http::detail::iequals;
+using http::detail::trim;
+using http::detail::trim_slash;
+
+namespace {
+
+constexpr std::size_t kBigBuffer = 256 << 10;  // curl's receive buffer for large bodies
+constexpr std::size_t kChunk = 1 << 20;        // get_file / put_file chunk
+constexpr std::size_t kListingLimit = std::size_t{64} << 20;  // an HTML listing larger is refused
+constexpr BatchSize kListingBatch = 64;                       // HEADs in flight for one ls
+
+bool ends_with_slash(std::string_view s) {
+  return !s.empty() && s.back() == '/';
+}
+
+bool encoded(const Response& r) {
+  const std::string* enc = r.header("Content-Encoding");
+  return enc != nullptr && !trim(*enc).empty() && !iequals(trim(*enc), "identity");
+}
+
+/// What a response's headers say about the file at `url`.
+FileInfo info_from(const std::string& url, const Response& r) {
+  FileInfo i;
+  i.name = std::string(trim_slash(url));
+  i.type = ends_with_slash(r.url) || ends_with_slash(url) ? FileType::directory : FileType::file;
+  std::optional<std::uint64_t> size;
+  if (r.status == 206) {
+    if (const std::string* cr = r.header("Content-Range")) {
+      if (auto range = http::detail::parse_content_range(*cr)) size = range->total;
+    }
+  } else if (r.status == 416) {
+    if (const std::string* cr = r.header("Content-Range"))
+      size = http::detail::parse_unsatisfied_range(*cr);
+  } else if (!encoded(r)) {
+    // With a Content-Encoding, Content-Length counts the encoded bytes, not the file's.
+    if (const std::string* cl = r.header("Content-Length"))
+      size = http::detail::parse_uint(trim(*cl));
+  }
+  if (i.is_dir()) size = 0;
+  i.size = size.value_or(0);
+  i.extra["size_known"] = size ? "true" : "false";
+  if (const std::string* lm = r.header("Last-Modified")) {
+    if (auto t = http::detail::parse_http_date(*lm))
+      i.mtime = std::chrono::system_clock::time_point(std::chrono::seconds(*t));
+  }
+  if (const std::string* etag = r.header("ETag")) i.extra["etag"] = *etag;
+  if (const std::string* ct = r.header("Content-Type")) i.extra["mimetype"] = *ct;
+  i.extra["url"] = r.url;
+  std::string ranges = "unknown";
+  if (r.status == 206) {
+    ranges = "bytes";
+  } else if (const std::string* ar = r.header("Accept-Ranges")) {
+    ranges = iequals(trim(*ar), "bytes") ? "bytes" : "none";
+  }
+  i.extra["accept_ranges"] = ranges;
+  return i;
+}
+
+bool size_known(const FileInfo& i) {
+  auto it = i.extra.find("size_known");
+  return it == i.extra.end() || it->second == "true";
+}
+
+std::string ranges_of(const FileInfo& i) {
+  auto it = i.extra.find("accept_ranges");
+  return it == i.extra.end() ? "unknown" : it->second;
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+HTTPFileSystem::HTTPFileSystem(HTTPOptions options, std::shared_ptr<IoLoop> loop)
+    : FileSystem(std::move(loop)),
+      options_(std::move(options)),
+      client_(FileSystem::loop(), options_.client) {
+  if (options_.upload_method != "PUT" && options_.upload_method != "POST")
+    throw InvalidArgumentError("HTTPFileSystem", options_.upload_method,
+                               "the upload method is PUT or POST");
+  if (options_.block_size == 0) options_.block_size = 5 << 20;
+}
+
+HTTPFileSystem::~HTTPFileSystem() = default;
+
+std::string HTTPFileSystem::strip_protocol(std::string_view p) const {
+  return std::string(trim(p));
+}
+
+std::string HTTPFileSystem::unstrip_protocol(std::string_view p) const {
+  return std::string(p);
+}
+
+Capabilities HTTPFileSystem::capabilities() const {
+  const bool dav = options_.webdav;
+  return {.write = dav,
+          .directories = dav,
+          .rmdir = dav,
+          .read_write_modes = dav,
+          .mtime = true,
+          .created = false,
+          .list = true,
+          .atomic_mv = false};
+}
+
+// ---- info ---------------------------------------------------------------------------------------
+
+Task<FileInfo> HTTPFileSystem::do_info(std::string url) {
+  co_return co_await info_of(std::move(url), "info");
+}
+
+Task<FileInfo> HTTPFileSystem::info_of(std::string url, const char* op) {
+  Request head;
+  head.method = "HEAD";
+  head.url = url;
+  head.operation = op;
+  head.raise_for_status = false;
+  Response r = co_await client_.fetch(std::move(head));
+  if (r.status == 404 || r.status == 410 || r.status == 401 || r.status == 403)
+    std::rethrow_exception(http::status_error(r.status, op, url));
+  if (r.status >= 200 && r.status < 300) {
+    FileInfo i = info_from(url, r);
+    if (i.is_dir() || size_known(i)) co_return i;
+  }
+  // HEAD failed (not every server allows it) or gave no size: GET the first byte, whose
+  // Content-Range (or, when Range is ignored, Content-Length) gives the size.
+  Request get;
+  get.url = url;
+  get.operation = op;
+  get.headers = {{"Range", "bytes=0-0"}, {"Accept-Encoding", "identity"}};
+  get.raise_for_status = false;
+  http::BodyStream s = co_await client_.stream(std::move(get));
+  const Response& g = s.response();
+  if (g.status >= 400 && g.status != 416)
+    std::rethrow_exception(http::status_error(g.status, op, url));
+  co_return info_from(url, g);
+}
+
+// ---- ls -----------------------------------------------------------------------------------------
+
+Task<std::vector<FileInfo>> HTTPFileSystem::do_ls(std::string url) {
+  Request get;
+  get.url = url;
+  get.operation = "ls";
+  http::BodyStream s = co_await client_.stream(std::move(get));
+  std::vector<FileInfo> out;
+  if (!ends_with_slash(s.response().url) && !ends_with_slash(url)) {
+    // A file lists itself, as in fsspec; its size and dates come from a proper info.
+    out.push_back(co_await info_of(url, "ls"));
+    co_return out;
+  }
+  Bytes page;
+  for (;;) {
+    auto chunk = co_await s.next(64 << 10);
+    if (chunk.empty()) break;
+    if (page.size() + chunk.size() > kListingLimit)
+      throw NotSupportedError("ls", url, "the listing page is larger than 64 MiB");
+    page.append(chunk);
+  }
+  std::string base = s.response().url;
+  if (!ends_with_slash(base)) base += '/';
+  base = http::detail::normalize_url(base);
+  const std::vector<std::string> links =
+      http::child_links(http::parse_links(page.view(), base, options_.simple_links), base);
+  // Children are named below the URL as asked for, even when the listing came from a redirect.
+  std::string prefix = std::string(trim_slash(url)) + "/";
+  std::vector<std::string> files;
+  for (const std::string& link : links) {
+    FileInfo i;
+    i.name = prefix + std::string(trim_slash(std::string_view(link).substr(base.size())));
+    i.type = ends_with_slash(link) ? FileType::directory : FileType::file;
+    i.extra["url"] = link;
+    if (i.is_file()) files.push_back(i.name);
+    out.push_back(std::move(i));
+  }
+  if (options_.ls_sizes && !files.empty()) {
+    auto infos = co_await gather(
+        files | std::views::transform([this](const std::string& f) { return info_of(f, "ls"); }),
+        GatherOptions{.batch_size = kListingBatch, .return_exceptions = true});
+    std::size_t k = 0;
+    for (FileInfo& entry : out) {
+      if (!entry.is_file()) continue;
+      Outcome<FileInfo>& o = infos[k++];
+      if (o.ok()) {
+        std::string name = std::move(entry.name);
+        entry = std::move(o.value());
+        entry.name = std::move(name);
+        entry.type = FileType::file;
+      } else {
+        // A listed entry the server will not describe keeps its name; a network failure is not
+        // hidden.
+        try {
+          std::rethrow_exception(o.error());
+        } catch (const http::NetworkError&) {
+          throw;
+        } catch (const TimeoutError&) {
+          throw;
+        } catch (const OperationCancelled&) {
+          throw;
+        } catch (const LoopStoppedError&) {
+          throw;
+        } catch (const Error&) {
+          entry.extra["size_known"] = "false";
+        }
+      }
+    }
+  }
+  co_return out;
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+
+Task<Bytes> HTTPFileSystem::do_cat_file(std::string url, std::optional<std::int64_t> start,
+                                        std::optional<std::int64_t> end) {
+  std::optional<ByteRange> range;
+  const bool needs_size =
+      (start && *start < 0 && end) || (end && *end < 0) || (start && end && *start == *end);
+  if (needs_size) {
+    FileInfo i = co_await info_of(url, "cat_file");
+    if (size_known(i)) {
+      auto [s, e] = resolve_range("cat_file", url, start, end, i.size);
+      if (s == e) co_return Bytes();
+      range = ByteRange{static_cast<std::int64_t>(s), static_cast<std::int64_t>(e)};
+    } else {
+      // No size: read it all and cut here (never a guess at what the server meant).
+      Request whole;
+      whole.url = url;
+      whole.operation = "cat_file";
+      Response r = co_await client_.fetch(std::move(whole));
+      auto [s, e] = resolve_range("cat_file", url, start, end, r.body.size());
+      co_return Bytes(r.body.data() + s, e - s);
+    }
+  } else if ((start && *start != 0) || end) {
+    range = ByteRange{start.value_or(0), end};
+  }
+  Request get;
+  get.url = url;
+  get.operation = "cat_file";
+  get.range = range;
+  get.raise_for_status = false;
+  if (!range || !range->end || *range->end - range->start >= static_cast<std::int64_t>(kBigBuffer))
+    get.buffer_size = kBigBuffer;
+  Response r = co_await client_.fetch(std::move(get));
+  if (r.status == 416) {
+    // Nothing at start: empty when start is the size, an error past it.
+    std::optional<std::uint64_t> total;
+    if (const std::string* cr = r.header("Content-Range"))
+      total = http::detail::parse_unsatisfied_range(*cr);
+    if (!total) total = (co_await info_of(url, "cat_file")).size;
+    resolve_range("cat_file", url, start, end, *total);
+    co_return Bytes();
+  }
+  if (r.status >= 400) std::rethrow_exception(http::status_error(r.status, "cat_file", url));
+  if (range && range->start > 0 && r.content_range_total &&
+      static_cast<std::uint64_t>(range->start) > *r.content_range_total)
+    resolve_range("cat_file", url, start, end, *r.content_range_total);
+  co_return std::move(r.body);
+}
+
+Task<std::unique_ptr<AsyncFile>> HTTPFileSystem::do_open(std::string url, OpenMode mode,
+                                                         OpenOptions options) {
+  if (mode.write) {
+    // Written files are staged and stored whole at close (PUT), inside transactions too.
+    co_return co_await ObjectFile::open(*this, std::move(url), std::move(mode), options,
+                                        options_.block_size);
+  }
+  FileInfo i = co_await info_of(url, "open");
+  if (i.is_dir()) throw IsADirectoryError("open", url, "is a directory");
+  std::optional<std::uint64_t> size;
+  if (options.size) {
+    size = options.size;
+  } else if (size_known(i)) {
+    size = i.size;
+  }
+  std::string ranges = ranges_of(i);
+  if (size && ranges == "unknown" && *size > 0) {
+    // The server did not say: ask for one byte and see what comes back.
+    Request probe;
+    probe.url = url;
+    probe.operation = "open";
+    probe.headers = {{"Range", "bytes=0-0"}, {"Accept-Encoding", "identity"}};
+    probe.raise_for_status = false;
+    http::BodyStream s = co_await client_.stream(std::move(probe));
+    ranges = s.response().status == 206 ? "bytes" : "none";
+  }
+  std::size_t block = options.block_size != 0 ? options.block_size : options_.block_size;
+  auto keep = weak_from_this().lock();
+  if (size && ranges == "bytes") {
+    co_return std::make_unique<http::detail::RangeFile>(client_, std::move(keep), std::move(url),
+                                                        std::move(mode), block,
+                                                        options_.cache_blocks, *size);
+  }
+  co_return std::make_unique<http::detail::StreamFile>(client_, std::move(keep), std::move(url),
+                                                       std::move(mode), block, size);
+}
+
+Task<void> HTTPFileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {
+  Request get;
+  get.url = rpath;
+  get.operation = "get_file";
+  get.buffer_size = kBigBuffer;
+  http::BodyStream s = co_await client_.stream(std::move(get));
+  if (ends_with_slash(s.response().url))
+    throw IsADirectoryError("get_file", rpath, "is a directory: use get(recursive)");
+  FileInfo head = info_from(rpath, s.response());
+  if (cb) cb->set_size(size_known(head) ? std::optional(head.size) : std::nullopt);
+  IoLoop& loop = FileSystem::loop();
+  Fd out;
+  out.fd = co_await run_blocking(loop, [&lpath] {
+    return ::open(lpath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  });
+  if (out.fd < 0) throw_errno(errno, "get_file", lpath);
+  std::exception_ptr failure;
+  try {
+    std::uint64_t offset = 0;
+    for (;;) {
+      std::span<const std::byte> chunk = co_await s.next(kChunk);
+      if (chunk.empty()) break;
+      int err = co_await run_blocking(loop, [fd = out.fd, chunk, offset] {
+        std::size_t done = 0;
+        while (done < chunk.size()) {
+          ssize_t n = ::pwrite(fd, chunk.data() + done, chunk.size() - done,
+                               static_cast<off_t>(offset + done));
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+          }
+          done += static_cast<std::size_t>(n);
+        }
+        return 0;
+      });
+      if (err != 0) throw_errno(err, "get_file", lpath);
+      offset += chunk.size();
+      if (cb) cb->relative_update(chunk.size());
+    }
+    int fd = std::exchange(out.fd, -1);
+    if (co_await run_blocking(loop, [fd] { return ::close(fd); }) != 0)
+      throw_errno(errno, "get_file", lpath);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    int fd = std::exchange(out.fd, -1);
+    co_await run_blocking(loop, [fd, &lpath] {
+      if (fd >= 0) ::close(fd);
+      ::unlink(lpath.c_str());  // no partial file left behind
+    });
+    std::rethrow_exception(failure);
+  }
+}
+
+// ---- writing ------------------------------------------------------------------------------------
+
+Task<void> HTTPFileSystem::do_pipe_file(std::string url, Bytes data) {
+  Request put;
+  put.method = options_.upload_method;
+  put.url = url;
+  put.operation = "pipe_file";
+  put.body = data.span();
+  co_await client_.fetch(std::move(put));
+}
+
+Task<void> HTTPFileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
+  IoLoop& loop = FileSystem::loop();
+  struct Opened {
+    int fd = -1;
+    int err = 0;
+    struct stat st {};
+  };
+  Opened o = co_await run_blocking(loop, [&lpath] {
+    Opened r;
+    r.fd = ::open(lpath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (r.fd < 0 || ::fstat(r.fd, &r.st) != 0) r.err = errno;
+    return r;
+  });
+  Fd in;
+  in.fd = o.fd;
+  if (o.err != 0) throw_errno(o.err, "put_file", lpath);
+  if (S_ISDIR(o.st.st_mode))
+    throw IsADirectoryError("put_file", lpath, "is a directory: use put(recursive)");
+  const auto size = static_cast<std::uint64_t>(o.st.st_size);
+  if (cb) cb->set_size(size);
+  std::uint64_t reported = 0;  // a retry reads from 0 again: report only new bytes
+  Request put;
+  put.method = options_.upload_method;
+  put.url = rpath;
+  put.operation = "put_file";
+  put.source_size = size;
+  put.source = [&loop, &in, &lpath, &reported, cb](std::uint64_t offset,
+                                                   std::span<std::byte> buf) -> Task<std::size_t> {
+    auto [n, err] = co_await run_blocking(loop, [fd = in.fd, offset, buf] {
+      std::size_t done = 0;
+      while (done < buf.size()) {
+        ssize_t k =
+            ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return std::pair<std::size_t, int>{done, errno};
+        if (k == 0) break;
+        done += static_cast<std::size_t>(k);
+      }
+      return std::pair<std::size_t, int>{done, 0};
+    });
+    if (err != 0) throw_errno(err, "put_file", lpath);
+    if (cb && offset + n > reported) {
+      cb->relative_update(offset + n - reported);
+      reported = offset + n;
+    }
+    co_return n;
+  };
+  co_await client_.fetch(std::move(put));
+}
+
+Task<void> HTTPFileSystem::do_rm_file(std::string url) {
+  Request del;
+  del.method = "DELETE";
+  del.url = url;
+  del.operation = "rm_file";
+  del.raise_for_status = false;
+  Response r = co_await client_.fetch(std::move(del));
+  if (r.status >= 200 && r.status < 300) co_return;
+  if (r.status == 404 || r.status == 410)
+    std::rethrow_exception(http::status_error(r.status, "rm_file", url));
+  // A refusal may mean a directory (WebDAV wants those deleted as collections).
+  FileInfo i = co_await info_of(url, "rm_file");
+  if (i.is_dir()) throw IsADirectoryError("rm_file", url, "is a directory: use rm(recursive)");
+  std::rethrow_exception(http::status_error(r.status, "rm_file", url));
+}
+
+Task<void> HTTPFileSystem::do_mkdir(std::string url, bool create_parents) {
+  co_await make_collection(std::move(url), create_parents, 0);
+}
+
+Task<void> HTTPFileSystem::do_makedirs(std::string url, bool exist_ok) {
+  // MKCOL first and look only when it fails: concurrent makedirs of one tree do not race.
+  bool exists = false;
+  try {
+    co_await make_collection(url, true, 0);
+  } catch (const FileExistsError&) {
+    exists = true;
+  }
+  if (!exists) co_return;
+  FileInfo i = co_await info_of(url, "makedirs");
+  if (!i.is_dir()) throw FileExistsError("makedirs", url, "exists and is not a directory");
+  if (!exist_ok) throw FileExistsError("makedirs", url, "the directory exists (exist_ok is false)");
+}
+
+Task<void> HTTPFileSystem::make_collection(std::string url, bool create_parents, int depth) {
+  const std::string dir = std::string(trim_slash(url)) + "/";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Request mk;
+    mk.method = "MKCOL";
+    mk.url = dir;
+    mk.operation = "mkdir";
+    mk.raise_for_status = false;
+    Response r = co_await client_.fetch(std::move(mk));
+    if (r.status >= 200 && r.status < 300) co_return;
+    if (r.status == 401 || r.status == 403)
+      std::rethrow_exception(http::status_error(r.status, "mkdir", url));
+    if (r.status == 405) {
+      // WebDAV's answer for a path that is taken (or a server without MKCOL).
+      bool taken = false;
+      try {
+        co_await info_of(std::string(trim_slash(url)), "mkdir");
+        taken = true;
+      } catch (const FileNotFoundError&) {
+      }
+      if (taken) throw FileExistsError("mkdir", url, "the path exists");
+      throw NotSupportedError("mkdir", url, "the server does not allow MKCOL");
+    }
+    if (r.status == 409 && attempt == 0) {
+      // The parent is missing.
+      std::string parent = path::parent(std::string(trim_slash(url)));
+      const std::size_t scheme_end = parent.find("://");
+      const bool at_root =
+          scheme_end == std::string::npos || parent.find('/', scheme_end + 3) == std::string::npos;
+      if (!create_parents || depth > 64 || at_root)
+        throw FileNotFoundError("mkdir", url, "the parent directory does not exist");
+      try {
+        co_await make_collection(parent, true, depth + 1);
+      } catch (const FileExistsError&) {
+      }
+      continue;
+    }
+    std::rethrow_exception(http::status_error(r.status, "mkdir", url));
+  }
+  throw NotADirectoryError("mkdir", url, "a parent is not a directory");
+}
+
+Task<void> HTTPFileSystem::do_rmdir(std::string url) {
+  FileInfo i = co_await info_of(url, "rmdir");
+  if (!i.is_dir()) throw NotADirectoryError("rmdir", url, "not a directory");
+  Request get;
+  get.url = std::string(trim_slash(url)) + "/";
+  get.operation = "rmdir";
+  Response listing = co_await client_.fetch(std::move(get));
+  std::string base = http::detail::normalize_url(listing.url);
+  if (!http::child_links(http::parse_links(listing.body.view(), base, false), base).empty())
+    throw DirectoryNotEmptyError("rmdir", url, "the directory is not empty");
+  Request del;
+  del.method = "DELETE";
+  del.url = std::string(trim_slash(url)) + "/";
+  del.operation = "rmdir";
+  co_await client_.fetch(std::move(del));
+}
+
+// ---- construction by name -----------------------------------------------------------------------
+
+std::shared_ptr<FileSystem> HTTPFileSystem::from_options(const Options& options,
+                                                         std::shared_ptr<IoLoop> loop) {
+  OptionReader r("http", options);
+  HTTPOptions o;
+  http::ClientOptions& c = o.client;
+  if (auto v = r.string("headers")) {
+    std::string_view rest = *v;
+    while (!rest.empty()) {
+      std::size_t nl = rest.find('\n');
+      std::string_view line = trim(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+      if (line.empty()) continue;
+      std::size_t colon = line.find(':');
+      if (colon == std::string_view::npos)
+        throw InvalidArgumentError("http", "headers", "expected 'Name: value' lines");
+      c.headers.emplace_back(std::string(trim(line.substr(0, colon))),
+                             std::string(trim(line.substr(colon + 1))));
+    }
+  }
+  if (auto v = r.string("basic_auth")) {
+    std::size_t colon = v->find(':');
+    if (colon == std::string::npos)
+      throw InvalidArgumentError("http", "basic_auth", "expected 'user:password'");
+    c.basic_auth = {{v->substr(0, colon), v->substr(colon + 1)}};
+  }
+  if (auto v = r.string("bearer_token")) c.bearer_token = *v;
+  if (auto v = r.duration("connect_timeout")) c.connect_timeout = *v;
+  if (auto v = r.duration("timeout")) c.total_timeout = *v;
+  if (auto v = r.integer("low_speed_limit")) c.low_speed_limit = static_cast<long>(*v);
+  if (auto v = r.duration("low_speed_time"))
+    c.low_speed_time = std::chrono::duration_cast<std::chrono::seconds>(*v);
+  if (auto v = r.integer("retries")) c.retries = static_cast<int>(*v);
+  if (auto v = r.duration("retry_backoff")) c.retry_backoff = *v;
+  if (auto v = r.integer("max_host_connections")) c.max_host_connections = static_cast<long>(*v);
+  if (auto v = r.string("http_version")) {
+    if (*v == "1.1") {
+      c.http_version = http::HttpVersion::http1_1;
+    } else if (*v == "2") {
+      c.http_version = http::HttpVersion::http2;
+    } else if (*v == "2tls") {
+      c.http_version = http::HttpVersion::http2_tls;
+    } else if (*v == "auto") {
+      c.http_version = http::HttpVersion::automatic;
+    } else {
+      throw InvalidArgumentError("http", "http_version", "one of 1.1, 2, 2tls, auto");
+    }
+  }
+  if (auto v = r.boolean("verify_tls")) c.verify_tls = *v;
+  if (auto v = r.string("ca_file")) c.ca_file = *v;
+  if (auto v = r.integer("max_redirects")) c.max_redirects = static_cast<long>(*v);
+  if (auto v = r.boolean("follow_redirects")) c.follow_redirects = *v;
+  if (auto v = r.string("proxy")) c.proxy = *v;
+  if (auto v = r.string("user_agent")) c.user_agent = *v;
+  if (auto v = r.boolean("simple_links")) o.simple_links = *v;
+  if (auto v = r.boolean("ls_sizes")) o.ls_sizes = *v;
+  if (auto v = r.integer("block_size")) o.block_size = static_cast<std::size_t>(*v);
+  if (auto v = r.integer("cache_blocks")) o.cache_blocks = static_cast<std::size_t>(*v);
+  if (auto v = r.string("method")) {
+    if (*v == "put" || *v == "PUT") {
+      o.upload_method = "PUT";
+    } else if (*v == "post" || *v == "POST") {
+      o.upload_method = "POST";
+    } else {
+      throw InvalidArgumentError("http", "method", "put or post");
+    }
+  }
+  if (auto v = r.boolean("webdav")) o.webdav = *v;
+  auto batch = r.integer("batch_size");
+  r.finish();
+  auto fs = std::make_shared<HTTPFileSystem>(std::move(o), std::move(loop));
+  if (batch) fs->set_batch_size(*batch);
+  return fs;
+}
+
+}  // namespace cofs
