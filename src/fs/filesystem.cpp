@@ -394,7 +394,11 @@ struct Listing {
 }  // namespace
 
 Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptions o) {
-  std::string root = strip_protocol(p);
+  co_return co_await walk_tree(strip_protocol(p), o, true);
+}
+
+// find's walk: one level at a time, every directory of a level listed concurrently.
+Task<std::vector<FileInfo>> FileSystem::walk_tree(std::string root, FindOptions o, bool detail) {
   if (o.maxdepth && *o.maxdepth < 1)
     throw InvalidArgumentError("find", root, "maxdepth must be at least 1");
   FileInfo root_info = co_await do_info(root);
@@ -409,9 +413,11 @@ Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptio
   std::set<std::string> seen{root};
   std::vector<std::string> level{root};
   for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
-    auto listings = co_await gather(
-        level | std::views::transform([this](const std::string& d) { return do_ls(d); }),
-        GatherOptions{.batch_size = batch});
+    auto listings =
+        co_await gather(level | std::views::transform([this, detail](const std::string& d) {
+                          return detail ? do_ls(d) : do_ls_types(d);
+                        }),
+                        GatherOptions{.batch_size = batch});
     std::vector<std::string> next;
     for (auto& listing : listings) {
       for (FileInfo& e : listing.value()) {
@@ -434,7 +440,7 @@ Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptio
 }
 
 Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions o) {
-  std::vector<FileInfo> infos = co_await async_find_info(std::move(p), o);
+  std::vector<FileInfo> infos = co_await walk_tree(strip_protocol(p), o, false);
   std::vector<std::string> names;
   names.reserve(infos.size());
   for (auto& i : infos) names.push_back(std::move(i.name));
@@ -453,7 +459,7 @@ Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional
   std::vector<std::string> level{root};
   for (int depth = 1; !level.empty() && (!maxdepth || depth <= *maxdepth); ++depth) {
     auto listings = co_await gather(
-        level | std::views::transform([this](const std::string& d) { return do_ls(d); }),
+        level | std::views::transform([this](const std::string& d) { return do_ls_types(d); }),
         GatherOptions{.batch_size = batch});
     std::vector<std::string> next;
     for (std::size_t k = 0; k < level.size(); ++k) {
@@ -492,7 +498,7 @@ Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern,
   if (!depth && maxdepth) depth = *maxdepth + path::depth_below(root, s.substr(0, s.find("**")));
   std::vector<FileInfo> all;
   try {
-    all = co_await async_find_info(root, {.maxdepth = depth, .withdirs = true});
+    all = co_await walk_tree(root, {.maxdepth = depth, .withdirs = true}, false);
   } catch (const FileNotFoundError&) {
     co_return std::vector<std::string>{};
   } catch (const NotADirectoryError&) {

@@ -102,6 +102,11 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   Task<void> async_put_file(std::string lpath, std::string rpath, Callback* callback = nullptr);
   Task<std::unique_ptr<AsyncFile>> async_open(std::string path, std::string mode = "rb",
                                               OpenOptions options = {});
+  /// DESIGN.md's name for async_open.
+  Task<std::unique_ptr<AsyncFile>> open_async(std::string path, std::string mode = "rb",
+                                              OpenOptions options = {}) {
+    return async_open(std::move(path), std::move(mode), options);
+  }
   Task<FileInfo::TimePoint> async_modified(std::string path);
   Task<FileInfo::TimePoint> async_created(std::string path);
   /// A value that changes when the file changes.
@@ -331,6 +336,11 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
  protected:
   // The core a backend implements. Paths arrive stripped (strip_protocol).
   virtual Task<std::vector<FileInfo>> do_ls(std::string path) = 0;
+  /// A listing where only each entry's name and type matter (find, glob, walk, expand_path):
+  /// a backend may skip what costs more (a local stat per entry). Default: do_ls.
+  virtual Task<std::vector<FileInfo>> do_ls_types(std::string path) {
+    return do_ls(std::move(path));
+  }
   virtual Task<FileInfo> do_info(std::string path) = 0;
   virtual Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                                   std::optional<std::int64_t> end) = 0;
@@ -364,6 +374,7 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   Task<std::vector<PathError>> run_bulk(std::string_view op, std::vector<Task<void>> tasks,
                                         std::vector<std::string> names, const BulkOptions& o,
                                         bool local_files);
+  Task<std::vector<FileInfo>> walk_tree(std::string root, FindOptions o, bool detail);
   Task<std::vector<PathError>> transfer(std::string_view op, std::vector<std::string> sources,
                                         bool source_is_str, std::string dest, BulkOptions options);
 
