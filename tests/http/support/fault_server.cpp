@@ -109,6 +109,11 @@ std::string FaultServer::url(std::string_view path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
 }
 
+std::pair<std::string, std::size_t> FaultServer::last_sink() {
+  std::lock_guard lock(mutex_);
+  return sink_;
+}
+
 int FaultServer::hits(const std::string& key) {
   std::lock_guard lock(mutex_);
   return counters_[key];
@@ -150,6 +155,7 @@ void FaultServer::serve(int fd) {
   std::string method = line.substr(0, sp1);
   std::string path = line.substr(sp1 + 1, sp2 - sp1 - 1);
   // Drain a request body so that closing does not reset the connection early.
+  std::size_t body_size = 0;
   {
     std::string lower = head_text;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
@@ -162,6 +168,7 @@ void FaultServer::serve(int fd) {
         if (n <= 0) break;
         have += static_cast<std::size_t>(n);
       }
+      body_size = have;
     }
   }
   const bool is_head = method == "HEAD";
@@ -254,6 +261,18 @@ void FaultServer::serve(int fd) {
       reply(302, "Found", "", "Location: file:///etc/passwd\r\n");
     } else if (route == "status" && p.size() == 2) {
       reply(std::stoi(p[1]), "Status", "");
+    } else if (route == "nohead" && p.size() == 2) {
+      if (is_head) {
+        reply(405, "Method Not Allowed", "");
+      } else {
+        bytes_with_range(to_size(p[1]), true);
+      }
+    } else if (route == "sink") {
+      {
+        std::lock_guard lock(mutex_);
+        sink_ = {method, body_size};
+      }
+      reply(201, "Created", std::to_string(body_size));
     } else if (route == "echo") {
       reply(200, "OK", head_text, "Content-Type: text/plain\r\n");
     } else {

@@ -14,6 +14,8 @@
 //   /tofile                    302 to file:///etc/passwd
 //   /status/<code>             that status, empty body
 //   /echo                      200, the request's head (request line and headers) as the body
+//   /nohead/<n>                HEAD is refused (405); GET is /bytes/<n>
+//   /sink                      any method; drains the body and records its method and size
 #pragma once
 
 #include <atomic>
@@ -40,6 +42,8 @@ class FaultServer {
   /// How many requests a key of /flaky or /ratelimit has seen.
   int hits(const std::string& key);
   static std::string gzip_plain();
+  /// Method and body size of the last request to /sink.
+  std::pair<std::string, std::size_t> last_sink();
 
  private:
   void accept_loop();
@@ -54,6 +58,7 @@ class FaultServer {
   std::map<std::string, int> counters_;
   std::vector<std::thread> workers_;
   std::vector<int> open_fds_;
+  std::pair<std::string, std::size_t> sink_;
 };
 
 /// The process-wide fault server of a test program, started on first use.
