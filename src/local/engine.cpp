@@ -1,0 +1,277 @@
+#include "local/engine.hpp"
+
+#include <dirent.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+namespace cofs::local {
+
+const char* to_string(EngineKind k) noexcept {
+  switch (k) {
+    case EngineKind::uring:
+      return "uring";
+    case EngineKind::aio:
+      return "aio";
+    case EngineKind::threads:
+      return "threads";
+  }
+  return "?";
+}
+
+std::optional<EngineKind> parse_engine_kind(std::string_view name) noexcept {
+  if (name == "uring" || name == "io_uring") return EngineKind::uring;
+  if (name == "aio" || name == "libaio") return EngineKind::aio;
+  if (name == "threads" || name == "thread") return EngineKind::threads;
+  return std::nullopt;
+}
+
+// ---- helpers on the primitives ---------------------------------------------------------------
+
+Task<long> Engine::read_full(int fd, void* buf, std::size_t n, std::uint64_t offset) {
+  std::size_t done = 0;
+  auto* p = static_cast<std::byte*>(buf);
+  while (done < n) {
+    long r = co_await pread(fd, p + done, n - done, offset + done);
+    if (r == -EINTR || r == -EAGAIN) continue;
+    if (r < 0) co_return r;
+    if (r == 0) break;  // end of file
+    done += static_cast<std::size_t>(r);
+  }
+  co_return static_cast<long>(done);
+}
+
+Task<long> Engine::write_full(int fd, const void* buf, std::size_t n, std::uint64_t offset) {
+  std::size_t done = 0;
+  const auto* p = static_cast<const std::byte*>(buf);
+  while (done < n) {
+    long r = co_await pwrite(fd, p + done, n - done, offset + done);
+    if (r == -EINTR || r == -EAGAIN) continue;
+    if (r < 0) co_return r;
+    if (r == 0) co_return -EIO;  // no progress: would loop forever
+    done += static_cast<std::size_t>(r);
+  }
+  co_return 0;
+}
+
+Task<int> Engine::stat(const char* path, bool follow_links, struct statx* out) {
+  co_return co_await statx(AT_FDCWD, path, follow_links ? 0 : AT_SYMLINK_NOFOLLOW, out);
+}
+
+Task<int> Engine::fstat(int fd, struct statx* out) {
+  co_return co_await statx(fd, "", AT_EMPTY_PATH, out);
+}
+
+Task<int> Engine::read_to_end(int fd, std::uint64_t offset, std::optional<std::uint64_t> limit,
+                              Bytes& out) {
+  struct statx st {};
+  int r = co_await fstat(fd, &st);
+  if (r < 0) co_return r;
+  // Engines disagree on reading a directory (EISDIR, EINVAL): say it the same way for all.
+  if (S_ISDIR(st.stx_mode)) co_return -EISDIR;
+  Engine& io = for_file(fd, st);
+  std::uint64_t want = st.stx_size > offset ? st.stx_size - offset : 0;
+  if (limit) want = std::min(want, *limit);
+  // Size from fstat, plus one byte to notice a file that grew since.
+  std::uint64_t cap = limit ? std::min(want + 1, *limit) : want + 1;
+  if (cap == 0) {
+    out.clear();
+    co_return 0;
+  }
+  out.resize_uninitialized(static_cast<std::size_t>(std::max<std::uint64_t>(cap, 1)));
+  std::size_t have = 0;
+  for (;;) {
+    long n = co_await io.read_full(fd, out.data() + have, out.size() - have, offset + have);
+    if (n < 0) co_return static_cast<int>(n);
+    have += static_cast<std::size_t>(n);
+    if (have < out.size()) break;  // end of file
+    if (limit && have >= *limit) break;
+    // The file grew (or reports a wrong size, as procfs does): keep reading.
+    std::size_t next = std::max<std::size_t>(out.size() * 2, 64 * 1024);
+    if (limit) next = static_cast<std::size_t>(std::min<std::uint64_t>(next, *limit));
+    out.resize_uninitialized(next);
+  }
+  out.truncate(have);
+  if (out.capacity() > have + have / 16 + 4096) out.shrink_to_fit();
+  co_return 0;
+}
+
+Task<int> Engine::read_file(const char* path, Bytes& out, const char*& failed_op) {
+  failed_op = "open";
+  int fd = co_await open(path, O_RDONLY, 0);
+  if (fd < 0) co_return fd;
+  failed_op = "read";
+  int r = co_await read_to_end(fd, 0, std::nullopt, out);
+  co_await close(fd);
+  co_return r;
+}
+
+Engine& Engine::for_file(int fd, const struct statx& st) {
+  if (kind() == EngineKind::threads || !is_special_file(fd, st)) return *this;
+  if (!threads_) threads_ = make_threads_engine(loop_);
+  return *threads_;
+}
+
+// ---- directory listing -----------------------------------------------------------------------
+
+namespace {
+
+struct linux_dirent64 {
+  ino64_t d_ino;
+  off64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+DirListing list_blocking(const std::string& path, bool details) {
+  DirListing out;
+  int dfd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) {
+    out.error = errno;
+    return out;
+  }
+  alignas(8) static thread_local char buf[64 * 1024];
+  for (;;) {
+    long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      out.error = errno;
+      break;
+    }
+    if (n == 0) break;
+    for (long pos = 0; pos < n;) {
+      auto* d = reinterpret_cast<linux_dirent64*>(buf + pos);
+      pos += d->d_reclen;
+      const char* nm = d->d_name;
+      if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
+      DirEntry& e = out.entries.emplace_back();
+      e.name = nm;
+      e.d_type = d->d_type;
+    }
+  }
+  if (details && out.error == 0) {
+    for (DirEntry& e : out.entries) {
+      if (::statx(dfd, e.name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME,
+                  &e.st) < 0) {
+        e.stat_error = errno;
+        continue;
+      }
+      if (S_ISLNK(e.st.stx_mode)) {
+        char target[4096];
+        ssize_t len = ::readlinkat(dfd, e.name.c_str(), target, sizeof target);
+        if (len >= 0) e.link_target.assign(target, static_cast<std::size_t>(len));
+        e.link_target_ok =
+            ::statx(dfd, e.name.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &e.target) == 0;
+      }
+    }
+  }
+  ::close(dfd);
+  return out;
+}
+
+}  // namespace
+
+Task<DirListing> Engine::list_dir(std::string path, bool details) {
+  // The frame outlives the call: capture a pointer (GCC 12 destroys non-trivial captures of a
+  // temporary inside co_await twice).
+  const std::string* p = &path;
+  co_return co_await blocking([p, details] { return list_blocking(*p, details); });
+}
+
+// ---- special files -----------------------------------------------------------------------------
+
+bool is_special_path(std::string_view path) noexcept {
+  for (std::string_view prefix : {"/proc", "/sys", "/dev"}) {
+    if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_special_file(int fd, const struct statx& st) noexcept {
+  if (!S_ISREG(st.stx_mode)) return true;
+  if (st.stx_size == 0) return true;
+  // Virtual filesystems have anonymous devices (major 0); only those need the statfs check.
+  if (st.stx_dev_major != 0) return false;
+  struct statfs sfs {};
+  if (::fstatfs(fd, &sfs) != 0) return false;
+  switch (static_cast<unsigned long>(sfs.f_type)) {
+    case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC:
+    case DEBUGFS_MAGIC:
+    case TRACEFS_MAGIC:
+    case CGROUP_SUPER_MAGIC:
+    case CGROUP2_SUPER_MAGIC:
+    case SECURITYFS_MAGIC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---- choosing an engine ------------------------------------------------------------------------
+
+namespace {
+
+std::mutex g_notice_mutex;
+std::vector<std::string> g_notices;
+std::set<std::string> g_printed;
+
+void notice(std::string line) {
+  std::lock_guard lock(g_notice_mutex);
+  // Once per distinct message: a program that makes many filesystems says it once.
+  if (g_printed.insert(line).second) std::fprintf(stderr, "cofs: %s\n", line.c_str());
+  g_notices.push_back(std::move(line));
+}
+
+std::optional<EngineKind> engine_from_env() {
+  const char* env = std::getenv("COFS_LOCAL_ENGINE");
+  if (env == nullptr || *env == '\0') return std::nullopt;
+  auto kind = parse_engine_kind(env);
+  if (!kind) {
+    notice(std::string("COFS_LOCAL_ENGINE='") + env +
+           "' is not an engine (uring, aio, threads); probing instead");
+  }
+  return kind;
+}
+
+}  // namespace
+
+std::vector<std::string> engine_notices() {
+  std::lock_guard lock(g_notice_mutex);
+  return g_notices;
+}
+
+std::unique_ptr<Engine> make_engine(IoLoop& loop, const EngineOptions& options) {
+  std::optional<EngineKind> want = options.engine;
+  if (!want) want = engine_from_env();
+  EngineKind first = want.value_or(EngineKind::uring);
+  static constexpr EngineKind kOrder[] = {EngineKind::uring, EngineKind::aio, EngineKind::threads};
+  std::size_t i = 0;
+  while (kOrder[i] != first) ++i;
+  for (; i < 2; ++i) {
+    try {
+      if (kOrder[i] == EngineKind::uring) return make_uring_engine(loop, options);
+      return make_aio_engine(loop, options);
+    } catch (const std::exception& e) {
+      EngineKind next = kOrder[i + 1];
+      notice(std::string("local engine '") + to_string(kOrder[i]) + "' cannot start (" + e.what() +
+             "); falling back to '" + to_string(next) + "'");
+    }
+  }
+  return make_threads_engine(loop);
+}
+
+}  // namespace cofs::local

@@ -1,0 +1,143 @@
+// The local engines: one internal interface over three ways of doing file IO on Linux (io_uring
+// on the loop's ring, libaio with an eventfd the reactor watches, blocking syscalls on the loop's
+// thread pool). The primitives return what the syscall returns: a value >= 0, or -errno; the
+// caller knows the operation and path an error must name. Every pointer or reference argument
+// must stay valid until the returned task has finished (callers co_await at once). All tasks run
+// on the loop's thread.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cofs/fs/bytes.hpp"
+#include "cofs/runtime/io_loop.hpp"
+#include "cofs/runtime/task.hpp"
+#include "cofs/runtime/thread_pool.hpp"
+
+namespace cofs::local {
+
+enum class EngineKind { uring, aio, threads };
+
+const char* to_string(EngineKind k) noexcept;
+/// "uring" / "io_uring", "aio" / "libaio", "threads"; nullopt otherwise.
+std::optional<EngineKind> parse_engine_kind(std::string_view name) noexcept;
+
+struct EngineOptions {
+  /// The filesystem's `engine` option; unset: COFS_LOCAL_ENGINE, then the automatic probe.
+  std::optional<EngineKind> engine;
+  /// aio: read regular files opened read-only with O_DIRECT (through aligned bounce buffers).
+  bool direct_io = false;
+  /// Test hooks: make the io_uring probe / io_setup fail as if the kernel refused them. Also
+  /// set by COFS_LOCAL_URING_PROBE_FAIL=1 / COFS_LOCAL_AIO_SETUP_FAIL=1.
+  bool fail_uring_probe = false;
+  bool fail_aio_setup = false;
+};
+
+/// One directory entry, with its lstat (and, for a link, the target's stat and path) when the
+/// listing asked for details.
+struct DirEntry {
+  std::string name;
+  unsigned char d_type = 0;  // DT_* from getdents
+  int stat_error = 0;        // errno of the lstat (the entry vanished meanwhile, ...)
+  struct statx st {};
+  bool link_target_ok = false;  // a link whose target could be stat'ed
+  struct statx target {};
+  std::string link_target;
+};
+
+struct DirListing {
+  int error = 0;  // errno of opening or reading the directory
+  std::vector<DirEntry> entries;
+};
+
+class Engine {
+ public:
+  explicit Engine(IoLoop& loop) noexcept : loop_(loop) {}
+  virtual ~Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  virtual EngineKind kind() const noexcept = 0;
+  const char* name() const noexcept { return to_string(kind()); }
+  IoLoop& loop() const noexcept { return loop_; }
+
+  // ---- primitives: one syscall each, result or -errno ----------------------------------------
+  /// openat(AT_FDCWD, path, flags | O_CLOEXEC, mode) -> fd.
+  virtual Task<int> open(const char* path, int flags, mode_t mode) = 0;
+  virtual Task<int> close(int fd) = 0;
+  /// One pread: may return fewer bytes than asked (see read_full).
+  virtual Task<long> pread(int fd, void* buf, std::size_t n, std::uint64_t offset) = 0;
+  virtual Task<long> pwrite(int fd, const void* buf, std::size_t n, std::uint64_t offset) = 0;
+  virtual Task<int> fsync(int fd, bool datasync) = 0;
+  /// statx(dirfd, path, flags, STATX_BASIC_STATS | STATX_BTIME, out).
+  virtual Task<int> statx(int dirfd, const char* path, int flags, struct statx* out) = 0;
+  virtual Task<int> unlink(const char* path) = 0;
+  virtual Task<int> rmdir(const char* path) = 0;
+  virtual Task<int> rename(const char* from, const char* to) = 0;
+  virtual Task<int> mkdir(const char* path, mode_t mode) = 0;
+
+  // ---- built on the primitives --------------------------------------------------------------
+  /// Reads until `n` bytes or end of file, resubmitting short reads. Bytes read, or -errno.
+  Task<long> read_full(int fd, void* buf, std::size_t n, std::uint64_t offset);
+  /// Writes all of `n` bytes, resubmitting short writes. 0, or -errno.
+  Task<long> write_full(int fd, const void* buf, std::size_t n, std::uint64_t offset);
+  Task<int> stat(const char* path, bool follow_links, struct statx* out);
+  Task<int> fstat(int fd, struct statx* out);
+  /// Reads from `offset` to end of file, the size taken from fstat and grown if the file grows
+  /// meanwhile. `limit` caps the bytes read. Result in `out`; 0 or -errno.
+  Task<int> read_to_end(int fd, std::uint64_t offset, std::optional<std::uint64_t> limit,
+                        Bytes& out);
+  /// The whole file at `path`: open, read to the end, close. 0 or -errno (with `failed_op` set to
+  /// "open" or "read"). The uring engine links open, read and close in one submission.
+  virtual Task<int> read_file(const char* path, Bytes& out, const char*& failed_op);
+
+  /// Lists a directory on the thread pool (no engine has an async getdents). With `details`,
+  /// each entry carries its lstat (and a link's target), taken relative to the directory.
+  Task<DirListing> list_dir(std::string path, bool details);
+
+  /// The engine that does IO on the open file `fd`: this one, or the threads engine for special
+  /// files (procfs, sysfs, pipes, devices), which libaio refuses and io_uring only emulates.
+  Engine& for_file(int fd, const struct statx& st);
+
+  /// Runs `fn` on the loop's blocking pool (syscalls that no engine does asynchronously).
+  template <class F>
+  auto blocking(F fn) {
+    return run_blocking(loop_, std::move(fn));
+  }
+
+ protected:
+  IoLoop& loop_;
+
+ private:
+  std::unique_ptr<Engine> threads_;  // for special files, made on first use
+};
+
+/// True when `path` or the open file must be served by the threads engine: not a regular file
+/// (pipes, character devices, sockets), or on procfs/sysfs/devtmpfs/debugfs, or an empty regular
+/// file (procfs reports size 0 for files with contents).
+bool is_special_path(std::string_view path) noexcept;
+bool is_special_file(int fd, const struct statx& st) noexcept;
+
+/// The engine serving `options` on `loop`: the option, then COFS_LOCAL_ENGINE, then the probe;
+/// one that cannot start falls back to the next (uring -> aio -> threads) with a one-line notice
+/// on stderr. Never fails for the threads engine.
+std::unique_ptr<Engine> make_engine(IoLoop& loop, const EngineOptions& options);
+
+/// The fallback notices printed by make_engine in this process, most recent last (for tests).
+std::vector<std::string> engine_notices();
+
+// Engines made directly (tests). These throw std::system_error when the engine cannot start.
+std::unique_ptr<Engine> make_uring_engine(IoLoop& loop, const EngineOptions& options);
+std::unique_ptr<Engine> make_aio_engine(IoLoop& loop, const EngineOptions& options);
+std::unique_ptr<Engine> make_threads_engine(IoLoop& loop);
+
+}  // namespace cofs::local

@@ -1,0 +1,27 @@
+// The threads engine: every primitive is the blocking syscall on the loop's thread pool. It is the
+// portable fallback, the engine of special files under every other engine, and the metadata half
+// of the aio engine.
+#pragma once
+
+#include "local/engine.hpp"
+
+namespace cofs::local {
+
+class ThreadsEngine : public Engine {
+ public:
+  explicit ThreadsEngine(IoLoop& loop) noexcept : Engine(loop) {}
+
+  EngineKind kind() const noexcept override { return EngineKind::threads; }
+  Task<int> open(const char* path, int flags, mode_t mode) override;
+  Task<int> close(int fd) override;
+  Task<long> pread(int fd, void* buf, std::size_t n, std::uint64_t offset) override;
+  Task<long> pwrite(int fd, const void* buf, std::size_t n, std::uint64_t offset) override;
+  Task<int> fsync(int fd, bool datasync) override;
+  Task<int> statx(int dirfd, const char* path, int flags, struct statx* out) override;
+  Task<int> unlink(const char* path) override;
+  Task<int> rmdir(const char* path) override;
+  Task<int> rename(const char* from, const char* to) override;
+  Task<int> mkdir(const char* path, mode_t mode) override;
+};
+
+}  // namespace cofs::local

@@ -1,0 +1,321 @@
+// The uring engine: each primitive is one SQE on the loop's ring, submitted with the rest of the
+// loop turn's work and resumed from its CQE. A whole-file read links openat, two reads and close
+// on a direct descriptor (no fd of the process is used, so RLIMIT_NOFILE does not bound it).
+#include <liburing.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "cofs/runtime/uring_completion.hpp"
+#include "local/engine.hpp"
+
+namespace cofs::local {
+namespace {
+
+// One io_uring op cannot move more than this; read_full/write_full loop over larger requests.
+constexpr std::size_t kMaxIo = std::size_t{1} << 30;
+// What the linked whole-file read reads before it falls back to fstat-sized reading.
+constexpr std::size_t kLinkedReadGuess = 64 * 1024;
+constexpr unsigned kDirectSlots = 2048;
+
+io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
+  if (io_uring_sq_space_left(ring) < need) io_uring_submit(ring);
+  io_uring_sqe* s = io_uring_get_sqe(ring);
+  while (s == nullptr) {
+    io_uring_submit(ring);
+    s = io_uring_get_sqe(ring);
+  }
+  return s;
+}
+
+// The direct-descriptor table of one ring, shared by every uring engine on that ring's loop.
+// Slots are taken and given back on the loop's thread only.
+struct SlotTable {
+  std::vector<unsigned> free;
+  void reset(unsigned n) {
+    free.clear();
+    for (unsigned i = n; i > 0; --i) free.push_back(i - 1);
+  }
+};
+
+std::mutex g_tables_mutex;
+std::map<io_uring*, SlotTable*> g_tables;  // never freed: one small table per ring ever made
+
+SlotTable* slot_table_for(io_uring* ring) {
+  std::lock_guard lock(g_tables_mutex);
+  SlotTable*& t = g_tables[ring];
+  int r = io_uring_register_files_sparse(ring, kDirectSlots);
+  if (r == 0) {
+    // A new table: an entry left from a dead ring at the same address is stale.
+    if (t == nullptr) t = new SlotTable;
+    t->reset(kDirectSlots);
+    return t;
+  }
+  // -EBUSY: this ring has a table already, ours when we have an entry for it.
+  return t;
+}
+
+/// One SQE awaited by the calling coroutine. `prep` fills the SQE.
+template <class Prep>
+class UringOp final : public detail::LeafOp, public UringCompletion {
+ public:
+  UringOp(IoLoop& loop, io_uring* ring, const char* what, Prep prep, bool result_is_fd = false)
+      : LeafOp(loop),
+        ring_(ring),
+        what_(what),
+        prep_(std::move(prep)),
+        result_is_fd_(result_is_fd) {}
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    if (!begin(h, what_)) return false;
+    io_uring_sqe* s = get_sqe(ring_);
+    prep_(s);
+    io_uring_sqe_set_data64(s, user_data());
+    return true;
+  }
+  int await_resume() {
+    // Cancelled after the kernel opened the file: the caller never sees the fd, so close it.
+    if (failed() && result_is_fd_ && got_cqe_ && res_ >= 0) ::close(res_);
+    end();
+    return res_;
+  }
+  void on_cqe(int res, std::uint32_t) noexcept override {
+    res_ = res;
+    got_cqe_ = true;
+    complete();
+  }
+
+ private:
+  bool withdraw() noexcept override {
+    io_uring_sqe* s = get_sqe(ring_);
+    io_uring_prep_cancel64(s, user_data(), 0);
+    io_uring_sqe_set_data64(s, 0);
+    return false;  // the op's own CQE (maybe -ECANCELED) resumes the waiter
+  }
+
+  io_uring* ring_;
+  const char* what_;
+  Prep prep_;
+  bool result_is_fd_;
+  bool got_cqe_ = false;
+  int res_ = -ECANCELED;
+};
+
+/// openat (direct) -> read(guess) -> read(1) -> close, linked. The second read, at the file
+/// position the first left, proves end of file (0) without trusting a short first read.
+class LinkedReadFile final : public detail::LeafOp {
+ public:
+  LinkedReadFile(IoLoop& loop, io_uring* ring, const char* path, unsigned slot, std::byte* buf,
+                 unsigned guess)
+      : LeafOp(loop), ring_(ring), path_(path), slot_(slot), buf_(buf), guess_(guess) {
+    for (Part& p : parts_) p.chain = this;
+  }
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    if (!begin(h, "read_file")) return false;
+    if (io_uring_sq_space_left(ring_) < 4) io_uring_submit(ring_);
+    io_uring_sqe* s = get_sqe(ring_, 4);
+    io_uring_prep_openat_direct(s, AT_FDCWD, path_, O_RDONLY, 0, slot_);
+    s->flags |= IOSQE_IO_LINK;
+    io_uring_sqe_set_data64(s, parts_[0].user_data());
+    s = get_sqe(ring_);
+    io_uring_prep_read(s, static_cast<int>(slot_), buf_, guess_, static_cast<std::uint64_t>(-1));
+    s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+    io_uring_sqe_set_data64(s, parts_[1].user_data());
+    s = get_sqe(ring_);
+    io_uring_prep_read(s, static_cast<int>(slot_), buf_ + guess_, 1,
+                       static_cast<std::uint64_t>(-1));
+    s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+    io_uring_sqe_set_data64(s, parts_[2].user_data());
+    s = get_sqe(ring_);
+    io_uring_prep_close_direct(s, slot_);
+    io_uring_sqe_set_data64(s, parts_[3].user_data());
+    return true;
+  }
+  struct Result {
+    int open, read1, read2;
+  };
+  Result await_resume() {
+    end();
+    return {parts_[0].res, parts_[1].res, parts_[2].res};
+  }
+
+ private:
+  struct Part final : UringCompletion {
+    LinkedReadFile* chain = nullptr;
+    int res = -ECANCELED;
+    bool done = false;
+    void on_cqe(int r, std::uint32_t) noexcept override {
+      res = r;
+      done = true;
+      if (++chain->done_ == 4) chain->complete();
+    }
+  };
+  bool withdraw() noexcept override {
+    // Cancel all but the close, which must run to give the slot back.
+    for (int i = 0; i < 3; ++i) {
+      if (parts_[i].done) continue;
+      io_uring_sqe* s = get_sqe(ring_);
+      io_uring_prep_cancel64(s, parts_[i].user_data(), 0);
+      io_uring_sqe_set_data64(s, 0);
+    }
+    return false;
+  }
+
+  io_uring* ring_;
+  const char* path_;
+  unsigned slot_;
+  std::byte* buf_;
+  unsigned guess_;
+  Part parts_[4];
+  int done_ = 0;
+};
+
+class UringEngine final : public Engine {
+ public:
+  UringEngine(IoLoop& loop, io_uring* ring) : Engine(loop), ring_(ring) {
+    slots_ = slot_table_for(ring_);
+  }
+
+  EngineKind kind() const noexcept override { return EngineKind::uring; }
+
+  template <class Prep>
+  UringOp<Prep> op(const char* what, Prep prep, bool result_is_fd = false) {
+    return UringOp<Prep>(loop_, ring_, what, std::move(prep), result_is_fd);
+  }
+
+  Task<int> open(const char* path, int flags, mode_t mode) override {
+    co_return co_await op(
+        "openat",
+        [=](io_uring_sqe* s) { io_uring_prep_openat(s, AT_FDCWD, path, flags | O_CLOEXEC, mode); },
+        true);
+  }
+  Task<int> close(int fd) override {
+    co_return co_await op("close", [=](io_uring_sqe* s) { io_uring_prep_close(s, fd); });
+  }
+  Task<long> pread(int fd, void* buf, std::size_t n, std::uint64_t offset) override {
+    unsigned len = static_cast<unsigned>(std::min(n, kMaxIo));
+    co_return co_await op("read",
+                          [=](io_uring_sqe* s) { io_uring_prep_read(s, fd, buf, len, offset); });
+  }
+  Task<long> pwrite(int fd, const void* buf, std::size_t n, std::uint64_t offset) override {
+    unsigned len = static_cast<unsigned>(std::min(n, kMaxIo));
+    co_return co_await op("write",
+                          [=](io_uring_sqe* s) { io_uring_prep_write(s, fd, buf, len, offset); });
+  }
+  Task<int> fsync(int fd, bool datasync) override {
+    co_return co_await op("fsync", [=](io_uring_sqe* s) {
+      io_uring_prep_fsync(s, fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+    });
+  }
+  Task<int> statx(int dirfd, const char* path, int flags, struct statx* out) override {
+    co_return co_await op("statx", [=](io_uring_sqe* s) {
+      io_uring_prep_statx(s, dirfd, path, flags, STATX_BASIC_STATS | STATX_BTIME, out);
+    });
+  }
+  Task<int> unlink(const char* path) override {
+    co_return co_await op("unlinkat",
+                          [=](io_uring_sqe* s) { io_uring_prep_unlinkat(s, AT_FDCWD, path, 0); });
+  }
+  Task<int> rmdir(const char* path) override {
+    co_return co_await op("unlinkat", [=](io_uring_sqe* s) {
+      io_uring_prep_unlinkat(s, AT_FDCWD, path, AT_REMOVEDIR);
+    });
+  }
+  Task<int> rename(const char* from, const char* to) override {
+    co_return co_await op("renameat", [=](io_uring_sqe* s) {
+      io_uring_prep_renameat(s, AT_FDCWD, from, AT_FDCWD, to, 0);
+    });
+  }
+  Task<int> mkdir(const char* path, mode_t mode) override {
+    co_return co_await op("mkdirat",
+                          [=](io_uring_sqe* s) { io_uring_prep_mkdirat(s, AT_FDCWD, path, mode); });
+  }
+
+  Task<int> read_file(const char* path, Bytes& out, const char*& failed_op) override {
+    if (slots_ != nullptr && !slots_->free.empty() && !is_special_path(path)) {
+      unsigned slot = slots_->free.back();
+      slots_->free.pop_back();
+      out.resize_uninitialized(kLinkedReadGuess + 1);
+      LinkedReadFile::Result r{};
+      try {
+        r = co_await LinkedReadFile(loop_, ring_, path, slot, out.data(), kLinkedReadGuess);
+      } catch (...) {
+        slots_->free.push_back(slot);
+        throw;
+      }
+      slots_->free.push_back(slot);
+      if (r.open < 0 && r.open != -ENXIO && r.open != -EBADF && r.open != -EINVAL) {
+        failed_op = "open";
+        co_return r.open;
+      }
+      if (r.open >= 0) {
+        if (r.read1 >= 0 && static_cast<std::size_t>(r.read1) < kLinkedReadGuess && r.read2 == 0) {
+          out.truncate(static_cast<std::size_t>(r.read1));
+          out.shrink_to_fit();
+          co_return 0;
+        }
+        if (r.read1 < 0 && r.read1 != -ECANCELED && r.read1 != -EAGAIN) {
+          failed_op = "read";
+          co_return r.read1;
+        }
+      } else {
+        slots_ = nullptr;  // the ring has no usable table after all: stop trying
+      }
+      // Larger than the guess, or not a plain file: read it by its size.
+    }
+    co_return co_await Engine::read_file(path, out, failed_op);
+  }
+
+ private:
+  io_uring* ring_;
+  SlotTable* slots_ = nullptr;
+};
+
+bool forced(const char* env) {
+  const char* v = std::getenv(env);
+  return v != nullptr && *v != '\0' && *v != '0';
+}
+
+}  // namespace
+
+std::unique_ptr<Engine> make_uring_engine(IoLoop& loop, const EngineOptions& options) {
+  io_uring* ring = loop.ring();
+  if (ring == nullptr) {
+    throw std::system_error(ENOTSUP, std::generic_category(),
+                            "the IO loop runs the epoll reactor, which has no io_uring ring");
+  }
+  if (options.fail_uring_probe || forced("COFS_LOCAL_URING_PROBE_FAIL")) {
+    throw std::system_error(ENOSYS, std::generic_category(),
+                            "io_uring opcode probe failed on purpose (test hook)");
+  }
+  io_uring_probe* probe = io_uring_get_probe_ring(ring);
+  if (probe == nullptr) {
+    throw std::system_error(ENOSYS, std::generic_category(), "io_uring opcode probe failed");
+  }
+  static constexpr int kNeeded[] = {IORING_OP_OPENAT,      IORING_OP_CLOSE,    IORING_OP_READ,
+                                    IORING_OP_WRITE,       IORING_OP_FSYNC,    IORING_OP_STATX,
+                                    IORING_OP_UNLINKAT,    IORING_OP_RENAMEAT, IORING_OP_MKDIRAT,
+                                    IORING_OP_ASYNC_CANCEL};
+  for (int opcode : kNeeded) {
+    if (!io_uring_opcode_supported(probe, opcode)) {
+      io_uring_free_probe(probe);
+      throw std::system_error(ENOSYS, std::generic_category(),
+                              "io_uring lacks opcode " + std::to_string(opcode));
+    }
+  }
+  io_uring_free_probe(probe);
+  return std::make_unique<UringEngine>(loop, ring);
+}
+
+}  // namespace cofs::local

@@ -1,0 +1,61 @@
+// Shared helpers of the local tests: a scratch directory, a loop on its own thread, file helpers.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "cofs/runtime/io_loop.hpp"
+#include "cofs/runtime/sync.hpp"
+
+namespace cofs::test {
+
+/// A fresh directory under /tmp, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "cofs-local-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+inline void write_file(const std::string& path, std::string_view data) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+/// An IoLoop on its own thread (its reactor from COFS_REACTOR), for one test.
+struct LoopThread {
+  IoLoop loop;
+  LoopThread() { loop.start_thread(); }
+  template <class T>
+  T run(Task<T> t) {
+    return sync(loop, std::move(t));
+  }
+};
+
+}  // namespace cofs::test
