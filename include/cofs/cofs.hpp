@@ -4,6 +4,7 @@
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/fs/path.hpp"
 #include "cofs/fs/registry.hpp"
+#include "cofs/local/local_fs.hpp"
 #include "cofs/memory/memory_fs.hpp"
 #include "cofs/runtime/gather.hpp"
 #include "cofs/runtime/io_loop.hpp"

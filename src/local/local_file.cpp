@@ -1,0 +1,131 @@
+#include "local/local_file.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "cofs/fs/errors.hpp"
+
+namespace cofs::local {
+
+int open_flags(const OpenMode& m) noexcept {
+  int flags = m.read && m.write ? O_RDWR : m.write ? O_WRONLY : O_RDONLY;
+  if (m.create) flags |= O_CREAT;
+  if (m.truncate) flags |= O_TRUNC;
+  if (m.exclusive) flags |= O_EXCL;
+  // "a" is not O_APPEND: AsyncFile puts each write at the end itself, and with O_APPEND Linux's
+  // pwrite would ignore every offset it is given.
+  return flags;
+}
+
+namespace {
+
+// A plain function, not a lambda coroutine: its frame owns copies of everything it uses.
+Task<void> finish_staged(Engine* io, std::string staged, std::string target,
+                         std::shared_ptr<FileSystem> keep, bool commit) {
+  (void)keep;
+  if (!commit) {
+    co_await io->unlink(staged.c_str());
+    co_return;
+  }
+  int r = co_await io->rename(staged.c_str(), target.c_str());
+  if (r < 0) {
+    co_await io->unlink(staged.c_str());
+    throw_errno(-r, "commit", target);
+  }
+}
+
+}  // namespace
+
+LocalFile::LocalFile(IoLoop& loop, std::string path, OpenMode mode, std::size_t block_size,
+                     Setup setup)
+    : AsyncFile(loop, std::move(path), std::move(mode), block_size), s_(std::move(setup)) {}
+
+LocalFile::~LocalFile() {
+  // Not closed (a destructor cannot wait): release the descriptor, drop a staged file.
+  if (s_.fd >= 0 && s_.owns_fd) ::close(s_.fd);
+  if (s_.fd >= 0 && !s_.staged_path.empty()) ::unlink(s_.staged_path.c_str());
+}
+
+Task<std::size_t> LocalFile::raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) {
+  if (s_.stream) {
+    int fd = s_.fd;
+    // raw_read's contract: fewer than n bytes only at the end, so a pipe's partial reads are
+    // gathered until it has n or its writer closes.
+    long r = co_await s_.io->blocking([=] {
+      std::size_t done = 0;
+      while (done < n) {
+        long got = ::read(fd, dst + done, n - done);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return -static_cast<long>(errno);
+        if (got == 0) break;
+        done += static_cast<std::size_t>(got);
+      }
+      return static_cast<long>(done);
+    });
+    if (r < 0) throw_errno(static_cast<int>(-r), "read", path_);
+    co_return static_cast<std::size_t>(r);
+  }
+  long r = co_await s_.io->read_full(s_.fd, dst, n, offset);
+  if (r < 0) throw_errno(static_cast<int>(-r), "read", path_);
+  co_return static_cast<std::size_t>(r);
+}
+
+Task<void> LocalFile::raw_write(std::uint64_t offset, std::span<const std::byte> data) {
+  if (s_.stream) {
+    int fd = s_.fd;
+    const std::byte* p = data.data();
+    std::size_t n = data.size();
+    long r = co_await s_.io->blocking([=] {
+      std::size_t done = 0;
+      while (done < n) {
+        long w = ::write(fd, p + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -static_cast<long>(errno);
+        done += static_cast<std::size_t>(w);
+      }
+      return 0L;
+    });
+    if (r < 0) throw_errno(static_cast<int>(-r), "write", path_);
+    co_return;
+  }
+  long r = co_await s_.io->write_full(s_.fd, data.data(), data.size(), offset);
+  if (r < 0) throw_errno(static_cast<int>(-r), "write", path_);
+}
+
+Task<std::optional<std::uint64_t>> LocalFile::raw_size() {
+  if (s_.stream) co_return std::nullopt;
+  struct statx st {};
+  int r = co_await s_.io->fstat(s_.fd, &st);
+  if (r < 0) throw_errno(-r, "size", path_);
+  co_return st.stx_size;
+}
+
+Task<void> LocalFile::raw_fsync() {
+  int r = co_await s_.io->fsync(s_.fd, false);
+  // Pipes and terminals have nothing to sync.
+  if (r < 0 && r != -EINVAL && r != -EROFS) throw_errno(-r, "fsync", path_);
+}
+
+Task<void> LocalFile::raw_close() {
+  int fd = std::exchange(s_.fd, -1);
+  if (fd < 0) co_return;
+  if (s_.owns_fd) {
+    int r = co_await s_.io->close(fd);
+    if (r < 0 && r != -EINTR) throw_errno(-r, "close", path_);
+  }
+  if (!s_.staged_path.empty()) {
+    // Inside a transaction: the staged file replaces the target when it commits.
+    Engine* io = s_.io;
+    std::string staged = s_.staged_path;
+    auto keep = s_.keep;
+    std::string target = path_;
+    bool deferred = s_.fs->defer([io, staged, target, keep](bool commit) {
+      return finish_staged(io, staged, target, keep, commit);
+    });
+    // The transaction ended while the file was open: commit now.
+    if (!deferred) co_await finish_staged(io, staged, target, keep, true);
+  }
+}
+
+}  // namespace cofs::local

@@ -1,0 +1,45 @@
+// LocalFile: the AsyncFile of LocalFileSystem, positional reads and writes on a descriptor through
+// the filesystem's engine (the threads engine for special files). Streams (pipes, sockets,
+// terminals) are read and written in order, without offsets. A file written inside a
+// transaction writes a temporary file beside its target, renamed over it when the transaction
+// commits.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cofs/fs/file.hpp"
+#include "cofs/fs/filesystem.hpp"
+#include "local/engine.hpp"
+
+namespace cofs::local {
+
+class LocalFile final : public AsyncFile {
+ public:
+  struct Setup {
+    Engine* io = nullptr;  // the engine for this descriptor
+    int fd = -1;
+    bool owns_fd = true;
+    bool stream = false;               // no offsets: a pipe, socket or terminal
+    std::string staged_path;           // transaction: the temporary file written instead of path()
+    FileSystem* fs = nullptr;          // transaction: where to defer the commit
+    std::shared_ptr<FileSystem> keep;  // keeps fs alive while the file is open
+  };
+  LocalFile(IoLoop& loop, std::string path, OpenMode mode, std::size_t block_size, Setup setup);
+  ~LocalFile() override;
+
+ protected:
+  Task<std::size_t> raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) override;
+  Task<void> raw_write(std::uint64_t offset, std::span<const std::byte> data) override;
+  Task<std::optional<std::uint64_t>> raw_size() override;
+  Task<void> raw_fsync() override;
+  Task<void> raw_close() override;
+
+ private:
+  Setup s_;
+};
+
+/// open(2) flags for `mode` (without O_CLOEXEC, which the engines add).
+int open_flags(const OpenMode& mode) noexcept;
+
+}  // namespace cofs::local

@@ -1,0 +1,464 @@
+#include "cofs/local/local_fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "cofs/fs/path.hpp"
+#include "local/engine.hpp"
+#include "local/local_file.hpp"
+
+namespace cofs {
+namespace {
+
+using local::Engine;
+
+constexpr std::size_t kDefaultBlock = 64 * 1024;
+
+FileInfo::TimePoint to_time(const struct statx_timestamp& t) {
+  using namespace std::chrono;
+  return FileInfo::TimePoint(
+      duration_cast<system_clock::duration>(seconds(t.tv_sec) + nanoseconds(t.tv_nsec)));
+}
+
+FileType type_of(std::uint32_t mode) {
+  if (S_ISREG(mode)) return FileType::file;
+  if (S_ISDIR(mode)) return FileType::directory;
+  return FileType::other;
+}
+
+/// FileInfo from an lstat, and for a link its target's stat (the type and size of what it names).
+FileInfo make_info(std::string name, const struct statx& st, const struct statx* target,
+                   std::optional<std::string> destination) {
+  FileInfo i;
+  i.name = std::move(name);
+  const struct statx& t = target != nullptr ? *target : st;
+  i.type = type_of(t.stx_mode);
+  i.size = t.stx_size;
+  i.mtime = to_time(st.stx_mtime);
+  if (st.stx_mask & STATX_BTIME) i.created = to_time(st.stx_btime);
+  i.mode = st.stx_mode;
+  i.uid = st.stx_uid;
+  i.gid = st.stx_gid;
+  i.ino = st.stx_ino;
+  i.nlink = st.stx_nlink;
+  i.islink = S_ISLNK(st.stx_mode);
+  if (i.islink) i.destination = std::move(destination);
+  return i;
+}
+
+/// A name for a temporary file beside `target`, unique in this process and unlikely elsewhere.
+std::string temp_beside(std::string_view target) {
+  static std::atomic<std::uint64_t> counter{0};
+  static const std::uint64_t salt = std::random_device{}();
+  char buf[48];
+  std::snprintf(buf, sizeof buf, ".cofs-%x-%llx-%llx", static_cast<unsigned>(getpid()),
+                static_cast<unsigned long long>(salt & 0xffffff),
+                static_cast<unsigned long long>(counter.fetch_add(1)));
+  std::string parent = path::parent(target);
+  std::string base(path::basename(target));
+  return (parent.empty() ? std::string(".") : parent) + (parent == "/" ? "" : "/") + base + buf;
+}
+
+struct CopyResult {
+  int err = 0;
+  bool at_source = false;  // the error concerns the source path
+};
+
+/// Copies src to a temporary file beside dst and renames it over dst (a failure leaves no
+/// partial dst). copy_file_range first, read/write where the kernel refuses it.
+CopyResult copy_blocking(const std::string& src, const std::string& dst, std::uint64_t* copied) {
+  CopyResult res;
+  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return {errno, true};
+  struct stat st {};
+  if (::fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+    int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(in);
+    return {e, true};
+  }
+  std::string tmp = temp_beside(dst);
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+  if (out < 0) {
+    res = {errno, false};
+    ::close(in);
+    return res;
+  }
+  bool plain = false;
+  for (;;) {
+    ssize_t n;
+    if (!plain) {
+      n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+        plain = true;
+        continue;
+      }
+    } else {
+      static thread_local char buf[1 << 17];
+      n = ::read(in, buf, sizeof buf);
+      if (n > 0) {
+        ssize_t done = 0;
+        while (done < n) {
+          ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) {
+            n = -1;
+            break;
+          }
+          done += w;
+        }
+      }
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      res = {errno, false};
+      break;
+    }
+    if (n == 0) break;
+    if (copied) *copied += static_cast<std::uint64_t>(n);
+  }
+  ::close(in);
+  if (::close(out) != 0 && res.err == 0) res = {errno, false};
+  if (res.err == 0 && ::rename(tmp.c_str(), dst.c_str()) != 0) res = {errno, false};
+  if (res.err != 0) ::unlink(tmp.c_str());
+  return res;
+}
+
+Task<std::string> read_link(Engine& e, std::string p) {
+  const std::string* path = &p;  // the frame outlives the call
+  co_return co_await e.blocking([path] {
+    char buf[4096];
+    ssize_t n = ::readlink(path->c_str(), buf, sizeof buf);
+    return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
+  });
+}
+
+local::EngineOptions engine_options(const LocalOptions& o) {
+  local::EngineOptions e;
+  if (o.engine) {
+    e.engine = local::parse_engine_kind(*o.engine);
+    if (!e.engine)
+      throw InvalidArgumentError("file options", "engine",
+                                 "unknown engine '" + *o.engine + "': use uring, aio or threads");
+  }
+  e.direct_io = o.direct_io;
+  e.fail_uring_probe = o.fail_uring_probe;
+  e.fail_aio_setup = o.fail_aio_setup;
+  return e;
+}
+
+}  // namespace
+
+LocalFileSystem::LocalFileSystem(std::shared_ptr<IoLoop> loop, LocalOptions options)
+    : FileSystem(std::move(loop)) {
+  engine_ = local::make_engine(this->loop(), engine_options(options));
+  if (options.batch_size) set_batch_size(options.batch_size);
+}
+
+LocalFileSystem::~LocalFileSystem() = default;
+
+std::shared_ptr<FileSystem> LocalFileSystem::from_options(const Options& options,
+                                                          std::shared_ptr<IoLoop> loop) {
+  OptionReader r("file", options);
+  LocalOptions o;
+  o.engine = r.string("engine");
+  o.direct_io = r.boolean("direct_io").value_or(false);
+  o.fail_uring_probe = r.boolean("fail_uring_probe").value_or(false);
+  o.fail_aio_setup = r.boolean("fail_aio_setup").value_or(false);
+  if (auto b = r.integer("batch_size")) o.batch_size = static_cast<BatchSize>(*b);
+  r.finish();
+  return std::make_shared<LocalFileSystem>(std::move(loop), std::move(o));
+}
+
+const char* LocalFileSystem::engine() const noexcept {
+  return engine_->name();
+}
+
+std::string LocalFileSystem::strip_protocol(std::string_view p) const {
+  for (std::string_view proto : {"file://", "local://"}) {
+    if (p.starts_with(proto)) {
+      p.remove_prefix(proto.size());
+      break;
+    }
+  }
+  std::string s(p);
+  if (s == "~" || s.starts_with("~/")) {
+    const char* home = std::getenv("HOME");
+    s = std::string(home != nullptr ? home : "") + s.substr(1);
+  }
+  if (s.empty() || s[0] != '/') {
+    char cwd[4096];
+    std::string base = ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : "/";
+    s = s.empty() ? base : base + "/" + s;
+  }
+  return path::normalize(s);
+}
+
+std::string LocalFileSystem::unstrip_protocol(std::string_view p) const {
+  return "file://" + strip_protocol(p);
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+Task<std::vector<FileInfo>> LocalFileSystem::do_ls(std::string p) {
+  local::DirListing l = co_await engine_->list_dir(p, true);
+  if (l.error == ENOTDIR) {
+    std::vector<FileInfo> one;
+    one.push_back(co_await do_info(p));
+    co_return one;
+  }
+  if (l.error != 0) throw_errno(l.error, "ls", p);
+  std::vector<FileInfo> out;
+  out.reserve(l.entries.size());
+  const std::string prefix = p == "/" ? p : p + "/";
+  for (local::DirEntry& e : l.entries) {
+    if (e.stat_error != 0) continue;  // removed while listed
+    out.push_back(make_info(prefix + e.name, e.st, e.link_target_ok ? &e.target : nullptr,
+                            std::move(e.link_target)));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+  co_return out;
+}
+
+Task<FileInfo> LocalFileSystem::do_info(std::string p) {
+  struct statx st {};
+  int r = co_await engine_->stat(p.c_str(), false, &st);
+  if (r < 0) throw_errno(-r, "info", p);
+  if (!S_ISLNK(st.stx_mode)) co_return make_info(p, st, nullptr, std::nullopt);
+  struct statx target {};
+  int t = co_await engine_->stat(p.c_str(), true, &target);
+  std::string dest = co_await read_link(*engine_, p);
+  co_return make_info(p, st, t == 0 ? &target : nullptr, std::move(dest));
+}
+
+Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64_t> start,
+                                         std::optional<std::int64_t> end) {
+  Bytes out;
+  if (!start && !end) {
+    const char* failed = "open";
+    int r = co_await engine_->read_file(p.c_str(), out, failed);
+    if (r < 0) throw_errno(-r, "cat_file", p);
+    co_return out;
+  }
+  int fd = co_await engine_->open(p.c_str(), O_RDONLY, 0);
+  if (fd < 0) throw_errno(-fd, "cat_file", p);
+  int err = 0;
+  std::exception_ptr failure;
+  try {
+    struct statx st {};
+    err = co_await engine_->fstat(fd, &st);
+    if (err == 0 && S_ISDIR(st.stx_mode)) err = -EISDIR;
+    if (err == 0) {
+      Engine& io = engine_->for_file(fd, st);
+      if (local::is_special_file(fd, st)) {
+        // The size is not known up front (procfs says 0): read it all, then cut the range.
+        err = co_await io.read_to_end(fd, 0, std::nullopt, out);
+        if (err == 0) {
+          auto [s, e] = resolve_range("cat_file", p, start, end, out.size());
+          Bytes cut(out.data() + s, static_cast<std::size_t>(e - s));
+          out = std::move(cut);
+        }
+      } else {
+        auto [s, e] = resolve_range("cat_file", p, start, end, st.stx_size);
+        out.resize_uninitialized(static_cast<std::size_t>(e - s));
+        long n = co_await io.read_full(fd, out.data(), out.size(), s);
+        if (n < 0) {
+          err = static_cast<int>(n);
+        } else {
+          out.truncate(static_cast<std::size_t>(n));  // the file shrank meanwhile
+        }
+      }
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_await engine_->close(fd);
+  if (failure) std::rethrow_exception(failure);
+  if (err < 0) throw_errno(-err, "cat_file", p);
+  co_return out;
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+Task<void> LocalFileSystem::do_pipe_file(std::string p, Bytes data) {
+  // Written to a temporary file and renamed over the target: readers see the old contents or
+  // the new, and a failed write leaves nothing behind.
+  std::string tmp = temp_beside(p);
+  int fd = co_await engine_->open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (fd < 0) {
+    // A missing parent, no permission: say it of the path the caller named.
+    throw_errno(-fd, "pipe_file", p);
+  }
+  long r = co_await engine_->write_full(fd, data.data(), data.size(), 0);
+  int c = co_await engine_->close(fd);
+  if (r == 0 && c < 0) r = c;
+  if (r == 0) r = co_await engine_->rename(tmp.c_str(), p.c_str());
+  if (r < 0) {
+    co_await engine_->unlink(tmp.c_str());
+    throw_errno(static_cast<int>(-r), "pipe_file", p);
+  }
+}
+
+Task<void> LocalFileSystem::do_rm_file(std::string p) {
+  int r = co_await engine_->unlink(p.c_str());
+  if (r < 0) throw_errno(-r, "rm_file", p);
+}
+
+Task<void> LocalFileSystem::do_mkdir(std::string p, bool create_parents) {
+  int r = co_await engine_->mkdir(p.c_str(), 0777);
+  if (r == -ENOENT && create_parents) {
+    co_await do_makedirs(path::parent(p), true);
+    r = co_await engine_->mkdir(p.c_str(), 0777);
+  }
+  if (r < 0) throw_errno(-r, "mkdir", p);
+}
+
+Task<void> LocalFileSystem::do_makedirs(std::string p, bool exist_ok) {
+  int r = co_await engine_->mkdir(p.c_str(), 0777);
+  if (r == -ENOENT) {
+    std::string parent = path::parent(p);
+    if (!parent.empty() && parent != p) co_await do_makedirs(parent, true);
+    r = co_await engine_->mkdir(p.c_str(), 0777);
+  }
+  if (r == -EEXIST) {
+    struct statx st {};
+    int s = co_await engine_->stat(p.c_str(), true, &st);
+    if (s == 0 && !S_ISDIR(st.stx_mode))
+      throw FileExistsError("makedirs", p, "exists and is not a directory");
+    if (!exist_ok) throw FileExistsError("makedirs", p, "the directory exists (exist_ok is false)");
+    co_return;
+  }
+  if (r < 0) throw_errno(-r, "makedirs", p);
+}
+
+Task<void> LocalFileSystem::do_rmdir(std::string p) {
+  int r = co_await engine_->rmdir(p.c_str());
+  if (r < 0) throw_errno(-r, "rmdir", p);
+}
+
+Task<void> LocalFileSystem::do_touch(std::string p, bool truncate) {
+  if (!truncate) {
+    const std::string* path = &p;
+    int r = co_await engine_->blocking(
+        [path] { return ::utimensat(AT_FDCWD, path->c_str(), nullptr, 0) == 0 ? 0 : -errno; });
+    if (r == 0) co_return;
+    if (r != -ENOENT) throw_errno(-r, "touch", p);
+  }
+  int fd = co_await engine_->open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (fd < 0) throw_errno(-fd, "touch", p);
+  co_await engine_->close(fd);
+}
+
+Task<void> LocalFileSystem::copy_local(std::string_view op, std::string src, std::string dst,
+                                       Callback* cb) {
+  if (cb) {
+    FileInfo i = co_await do_info(src);
+    cb->set_size(i.size);
+  }
+  const std::string* s = &src;
+  const std::string* d = &dst;
+  std::uint64_t copied = 0;
+  std::uint64_t* c = &copied;
+  CopyResult r = co_await engine_->blocking([s, d, c] { return copy_blocking(*s, *d, c); });
+  if (r.err != 0) throw_errno(r.err, op, r.at_source ? src : dst);
+  if (cb) cb->relative_update(copied);
+}
+
+Task<void> LocalFileSystem::do_cp_file(std::string src, std::string dst) {
+  co_await copy_local("cp_file", std::move(src), std::move(dst), nullptr);
+}
+
+Task<void> LocalFileSystem::do_mv_file(std::string src, std::string dst) {
+  int r = co_await engine_->rename(src.c_str(), dst.c_str());
+  if (r == -EXDEV) {
+    // Across filesystems: copy, then delete.
+    FileInfo i = co_await do_info(src);
+    if (i.is_dir()) {
+      co_await FileSystem::do_mv_file(src, dst);
+      co_return;
+    }
+    co_await copy_local("mv", src, dst, nullptr);
+    co_await do_rm_file(src);
+    co_return;
+  }
+  if (r == -ENOENT) {
+    struct statx st {};
+    bool src_exists = co_await engine_->stat(src.c_str(), false, &st) == 0;
+    throw_errno(ENOENT, "mv", src_exists ? dst : src);
+  }
+  if (r < 0) throw_errno(-r, "mv", src + " -> " + dst);
+}
+
+Task<void> LocalFileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {
+  co_await copy_local("get_file", std::move(rpath), strip_protocol(lpath), cb);
+}
+
+Task<void> LocalFileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
+  co_await copy_local("put_file", strip_protocol(lpath), std::move(rpath), cb);
+}
+
+// ---- file objects --------------------------------------------------------------------------
+
+Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open(std::string p, OpenMode mode,
+                                                          OpenOptions options) {
+  std::size_t block = options.block_size != 0 ? options.block_size : kDefaultBlock;
+  local::LocalFile::Setup s;
+  s.io = engine_.get();
+  int flags = local::open_flags(mode);
+  if (mode.write && in_transaction()) {
+    // Written beside the target and renamed over it when the transaction commits.
+    struct statx st {};
+    int e = co_await engine_->stat(p.c_str(), true, &st);
+    if (e == 0 && S_ISDIR(st.stx_mode)) throw IsADirectoryError("open", p, "is a directory");
+    if (e == 0 && mode.exclusive) throw FileExistsError("open", p, "mode 'x': the file exists");
+    if (e < 0 && !mode.create) throw_errno(-e, "open", p);
+    s.staged_path = temp_beside(p);
+    if (e == 0 && !mode.truncate) co_await copy_local("open", p, s.staged_path, nullptr);
+    s.fs = this;
+    s.keep = weak_from_this().lock();
+    int fd = co_await engine_->open(s.staged_path.c_str(), flags & ~(O_EXCL | O_TRUNC), 0666);
+    if (fd < 0) throw_errno(-fd, "open", p);
+    s.fd = fd;
+    co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
+  }
+  int fd = co_await engine_->open(p.c_str(), flags, 0666);
+  if (fd < 0) throw_errno(-fd, "open", p);
+  struct statx st {};
+  int r = co_await engine_->fstat(fd, &st);
+  if (r < 0 || S_ISDIR(st.stx_mode)) {
+    co_await engine_->close(fd);
+    throw_errno(r < 0 ? -r : EISDIR, "open", p);
+  }
+  s.fd = fd;
+  s.io = &engine_->for_file(fd, st);
+  s.stream = S_ISFIFO(st.stx_mode) || S_ISSOCK(st.stx_mode) || S_ISCHR(st.stx_mode);
+  s.keep = weak_from_this().lock();
+  co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
+}
+
+std::unique_ptr<AsyncFile> LocalFileSystem::wrap_fd(int fd, std::string_view mode, bool close_fd) {
+  std::string name = "fd " + std::to_string(fd);
+  OpenMode m = OpenMode::parse(mode, name);
+  struct statx st {};
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &st) != 0) throw_errno(errno, "open", name);
+  if (S_ISDIR(st.stx_mode)) throw IsADirectoryError("open", name, "is a directory");
+  local::LocalFile::Setup s;
+  s.fd = fd;
+  s.owns_fd = close_fd;
+  s.io = &engine_->for_file(fd, st);
+  s.stream = S_ISFIFO(st.stx_mode) || S_ISSOCK(st.stx_mode) || S_ISCHR(st.stx_mode);
+  s.keep = weak_from_this().lock();
+  auto f =
+      std::make_unique<local::LocalFile>(loop(), name, std::move(m), kDefaultBlock, std::move(s));
+  return f;
+}
+
+}  // namespace cofs

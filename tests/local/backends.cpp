@@ -1,0 +1,30 @@
+// The conformance suite on LocalFileSystem, once per engine (forced through the option; on the
+// epoll reactor the uring case falls back to aio, as it would in production), each test in a
+// fresh directory under /tmp.
+#include "cofs/local/local_fs.hpp"
+#include "conformance/conformance.hpp"
+#include "support.hpp"
+
+namespace cofs::testing {
+
+namespace {
+
+std::unique_ptr<Backend> local_backend(std::string engine) {
+  auto b = std::make_unique<Backend>();
+  auto dir = std::make_shared<test::TempDir>();
+  b->fs = std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine});
+  b->root = dir->path();
+  b->caps = b->fs->capabilities();
+  b->cleanup = [dir] {};  // the directory goes with the last reference
+  return b;
+}
+
+}  // namespace
+
+std::vector<BackendSpec> conformance_backends() {
+  return {{"local-uring", [] { return local_backend("uring"); }},
+          {"local-aio", [] { return local_backend("aio"); }},
+          {"local-threads", [] { return local_backend("threads"); }}};
+}
+
+}  // namespace cofs::testing

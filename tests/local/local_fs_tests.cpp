@@ -1,0 +1,443 @@
+// LocalFileSystem beyond the conformance suite: engine choice and fallback, special files, many
+// files under a low RLIMIT_NOFILE, files that change while read, errors that are the same under
+// every engine, atomic writes, permissions (in a child that drops root), descriptors, URLs.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "cofs/cofs.hpp"
+#include "cofs/local/local_fs.hpp"
+#include "support.hpp"
+
+using namespace cofs;
+using cofs::test::TempDir;
+using cofs::test::write_file;
+
+namespace {
+
+const char* const kEngines[] = {"uring", "aio", "threads"};
+
+std::shared_ptr<LocalFileSystem> make_fs(const std::string& engine) {
+  return std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine});
+}
+
+/// The engine that really serves a forced `engine` on this reactor.
+std::string expected_engine(const std::string& engine) {
+  if (engine == "uring" && std::string(get_loop().reactor_name()) != "io_uring") return "aio";
+  return engine;
+}
+
+/// Runs `body` in a forked child; returns its exit status (0: every check held).
+template <class F>
+int in_child(F body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+      code = 2;
+    }
+    std::fflush(stderr);
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+template <class E, class F>
+void check_throws_naming(F&& f, const std::string& fragment) {
+  try {
+    f();
+    FAIL_CHECK("expected an exception naming " << fragment);
+  } catch (const E& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains(fragment));
+  }
+}
+
+std::size_t count_entries(const std::string& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("local: the engine option, and fallback when io_uring cannot be used",
+          "[local][fallback]") {
+  for (const char* e : kEngines) {
+    auto fs = make_fs(e);
+    CHECK(fs->engine() == expected_engine(e));
+  }
+  // The probe made to fail on purpose: the filesystem still works, on aio.
+  auto fs = std::make_shared<LocalFileSystem>(
+      nullptr, LocalOptions{.engine = "uring", .fail_uring_probe = true});
+  CHECK(std::string(fs->engine()) == "aio");
+  auto both = std::make_shared<LocalFileSystem>(
+      nullptr, LocalOptions{.fail_uring_probe = true, .fail_aio_setup = true});
+  CHECK(std::string(both->engine()) == "threads");
+  TempDir dir;
+  both->pipe_file(dir / "f", std::string_view("still works"));
+  CHECK(both->cat_file(dir / "f") == "still works");
+  // By name, with string options; a misspelt option is refused.
+  auto named = filesystem("file", {{"engine", "threads"}});
+  CHECK(std::string(static_cast<LocalFileSystem&>(*named).engine()) == "threads");
+  CHECK_THROWS_AS(filesystem("file", {{"engin", "threads"}}), InvalidArgumentError);
+  CHECK_THROWS_AS(filesystem("local", {{"engine", "mmap"}}), InvalidArgumentError);
+  // The environment hook, through a child so that no other test sees it.
+  int status = in_child([] {
+    ::setenv("COFS_LOCAL_URING_PROBE_FAIL", "1", 1);
+    auto f = std::make_shared<LocalFileSystem>();
+    return std::string(f->engine()) == "uring" ? 1 : 0;
+  });
+  CHECK(status == 0);
+}
+
+TEST_CASE("local: /proc and /sys files read correctly under every engine", "[local][special]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      Bytes status = fs->cat_file("/proc/self/status");
+      CHECK(status.view().starts_with("Name:"));
+      CHECK(status.view().find("VmRSS:") != std::string_view::npos);
+      CHECK(fs->cat_file("/proc/cpuinfo") == test::read_file("/proc/cpuinfo"));
+      CHECK(fs->cat_file("/proc/sys/kernel/ostype") == "Linux\n");
+      CHECK(fs->cat_file("/proc/sys/kernel/ostype", 1, 3) == "in");
+      CHECK(fs->cat_file("/proc/self/status", 0, 5) == "Name:");
+      if (std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled")) {
+        CHECK(fs->cat_file("/sys/kernel/mm/transparent_hugepage/enabled") ==
+              test::read_file("/sys/kernel/mm/transparent_hugepage/enabled"));
+      }
+      // Line by line through a file object.
+      File f = fs->open("/proc/self/status", "r");
+      CHECK(f.readline().view().starts_with("Name:"));
+      std::size_t lines = 1;
+      while (!f.readline().empty()) ++lines;
+      CHECK(lines > 10);
+      CHECK(fs->info("/proc/self/status").is_file());
+      CHECK(fs->ls("/proc/self").size() > 10);
+    }
+  }
+}
+
+TEST_CASE("local: 10,000 files read by one cat with RLIMIT_NOFILE at 256", "[local][many]") {
+  TempDir dir;
+  constexpr int kFiles = 10'000;
+  std::vector<std::string> paths;
+  for (int i = 0; i < kFiles; ++i) {
+    paths.push_back(dir / ("f" + std::to_string(i)));
+    write_file(paths.back(), std::string(100 + i % 300, static_cast<char>('a' + i % 26)));
+  }
+  rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      rlimit low = old;
+      low.rlim_cur = 256;
+      REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+      CatResult r;
+      try {
+        r = fs->cat(paths);
+      } catch (...) {
+        ::setrlimit(RLIMIT_NOFILE, &old);
+        throw;
+      }
+      ::setrlimit(RLIMIT_NOFILE, &old);
+      REQUIRE(r.size() == kFiles);
+      for (int i = 0; i < kFiles; ++i) {
+        const auto& o = r.at(paths[i]);
+        if (!o.ok() || o.value().size() != static_cast<std::size_t>(100 + i % 300) ||
+            o.value().view()[0] != 'a' + i % 26) {
+          FAIL("file " << i << " read wrong");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("local: a file changed between info and read", "[local]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      TempDir dir;
+      auto fs = make_fs(e);
+      std::string p = dir / "f";
+      write_file(p, std::string(100, 'x'));
+      CHECK(fs->info(p).size == 100);
+      write_file(p, std::string(40, 'y'));  // shrank
+      CHECK(fs->cat_file(p) == std::string(40, 'y'));
+      CHECK(fs->cat_file(p, 10, 100) == std::string(30, 'y'));
+      write_file(p, std::string(200'000, 'z'));  // grew past the linked read's guess
+      CHECK(fs->cat_file(p).size() == 200'000);
+      // An open file sees the file as it is when it reads.
+      File f = fs->open(p, "rb");
+      CHECK(f.read(10) == std::string(10, 'z'));
+      REQUIRE(::truncate(p.c_str(), 15) == 0);
+      CHECK(f.read() == std::string(5, 'z'));
+      CHECK(f.read().empty());
+    }
+  }
+}
+
+TEST_CASE("local: bad input raises the same clear errors under every engine", "[local][errors]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      TempDir dir;
+      auto fs = make_fs(e);
+      LocalFileSystem& f = *fs;
+      std::string missing = dir / "missing", d = dir / "d", file = dir / "file";
+      f.mkdir(d);
+      f.pipe_file(file, std::string_view("0123456789"));
+      check_throws_naming<FileNotFoundError>([&] { f.cat_file(missing); }, "cat_file " + missing);
+      check_throws_naming<FileNotFoundError>([&] { f.cat_file(missing, 1, 2); }, missing);
+      check_throws_naming<FileNotFoundError>([&] { f.info(missing); }, "info " + missing);
+      check_throws_naming<FileNotFoundError>([&] { f.ls(missing); }, "ls " + missing);
+      check_throws_naming<FileNotFoundError>([&] { f.open(missing, "rb"); }, "open " + missing);
+      check_throws_naming<FileNotFoundError>([&] { f.rm_file(missing); }, "rm_file " + missing);
+      check_throws_naming<FileNotFoundError>(
+          [&] { f.pipe_file(missing + "/sub", std::string_view("x")); }, missing + "/sub");
+      check_throws_naming<IsADirectoryError>([&] { f.cat_file(d); }, "cat_file " + d);
+      check_throws_naming<IsADirectoryError>([&] { f.cat_file(d, 0, 1); }, d);
+      check_throws_naming<IsADirectoryError>([&] { f.open(d, "rb"); }, "open " + d);
+      check_throws_naming<IsADirectoryError>([&] { f.open(d, "wb"); }, "open " + d);
+      check_throws_naming<IsADirectoryError>([&] { f.rm_file(d); }, "rm_file " + d);
+      check_throws_naming<IsADirectoryError>([&] { f.pipe_file(d, std::string_view("x")); },
+                                             "pipe_file " + d);
+      check_throws_naming<NotADirectoryError>([&] { f.rmdir(file); }, "rmdir " + file);
+      check_throws_naming<NotADirectoryError>([&] { f.mkdir(file + "/x", false); }, file + "/x");
+      check_throws_naming<FileExistsError>([&] { f.mkdir(d); }, "mkdir " + d);
+      check_throws_naming<FileExistsError>([&] { f.makedirs(d); }, "makedirs " + d);
+      f.pipe_file(d + "/inner", std::string_view("i"));
+      check_throws_naming<DirectoryNotEmptyError>([&] { f.rmdir(d); }, "rmdir " + d);
+      CHECK_THROWS_AS(f.rm(d), Error);
+      CHECK(f.exists(d + "/inner"));
+      check_throws_naming<InvalidArgumentError>([&] { f.mv(file, file); }, file);
+      check_throws_naming<InvalidArgumentError>([&] { f.cat_file(file, 11, 12); }, file);
+      {
+        File ro = f.open(file, "rb");
+        CHECK_THROWS_AS(ro.write("nope"), Error);
+      }
+      CHECK(f.cat_file(file) == "0123456789");
+      {
+        File wo = f.open(file + "2", "wb");
+        CHECK_THROWS_AS(wo.read(), Error);
+      }
+      CHECK_THROWS_AS(f.open(file, "xb"), FileExistsError);
+      // None of the failures left a temporary file behind.
+      CHECK(count_entries(dir.path()) == 3);
+    }
+  }
+}
+
+TEST_CASE("local: a failed write leaves the old file whole and no partial file",
+          "[local][atomic]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      TempDir dir;
+      std::string p = dir / "f";
+      write_file(p, "old contents");
+      std::string engine = e;
+      // RLIMIT_FSIZE makes the write fail part way (EFBIG), in a child that ignores SIGXFSZ.
+      int status = in_child([&] {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit lim{4096, 4096};
+        ::setrlimit(RLIMIT_FSIZE, &lim);
+        auto fs = make_fs(engine);
+        try {
+          fs->pipe_file(p, Bytes(std::string(100'000, 'n')));
+          return 3;
+        } catch (const Error& err) {
+          if (std::string(err.what()).find("pipe_file " + p) == std::string::npos) return 4;
+        }
+        try {
+          fs->cp_file(p, dir / "copy");  // small enough: works
+          fs->pipe_file(dir / "big", Bytes(std::string(100'000, 'n')));
+          return 5;
+        } catch (const Error&) {
+        }
+        return 0;
+      });
+      CHECK(status == 0);
+      CHECK(test::read_file(p) == "old contents");
+      CHECK(test::read_file(dir / "copy") == "old contents");
+      CHECK_FALSE(std::filesystem::exists(dir / "big"));
+      CHECK(count_entries(dir.path()) == 2);
+    }
+  }
+}
+
+TEST_CASE("local: no permission is a PermissionError (in a child that drops root)",
+          "[local][errors]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      TempDir dir;
+      std::string secret = dir / "secret", locked = dir / "locked";
+      write_file(secret, "s");
+      ::chmod(secret.c_str(), 0600);
+      std::filesystem::create_directory(locked);
+      ::chmod(locked.c_str(), 0700);
+      ::chmod(dir.path().c_str(), 0755);
+      std::string engine = e;
+      int status = in_child([&] {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) return 9;
+        auto fs = make_fs(engine);
+        int bad = 0;
+        auto expect = [&](auto fn, const std::string& fragment) {
+          try {
+            fn();
+            ++bad;
+          } catch (const PermissionError& err) {
+            if (std::string(err.what()).find(fragment) == std::string::npos) ++bad;
+          } catch (...) {
+            ++bad;
+          }
+        };
+        expect([&] { fs->cat_file(secret); }, "cat_file " + secret);
+        expect([&] { fs->open(secret, "rb"); }, "open " + secret);
+        expect([&] { fs->ls(locked); }, "ls " + locked);
+        expect([&] { fs->pipe_file(locked + "/x", std::string_view("x")); }, locked + "/x");
+        expect([&] { fs->rm_file(secret); }, "rm_file " + secret);
+        expect([&] { fs->mkdir(locked + "/sub", false); }, locked + "/sub");
+        return bad;
+      });
+      CHECK(status == 0);
+    }
+  }
+}
+
+TEST_CASE("local: file objects over descriptors, lines, chunks and appends", "[local][file]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      TempDir dir;
+      auto fs = make_fs(e);
+      std::string p = dir / "lines.txt";
+      std::string text;
+      for (int i = 0; i < 20'000; ++i) text += "line " + std::to_string(i) + "\n";
+      text += "tail without newline";
+      fs->pipe_file(p, Bytes(text));
+      // co_await per line, from the read buffer.
+      std::size_t count = sync(get_loop(), [&]() -> Task<std::size_t> {
+        auto f = co_await fs->async_open(p, "r");
+        auto lines = f->lines();
+        std::size_t n = 0;
+        std::string last;
+        while (auto line = co_await lines.next()) {
+          ++n;
+          last = line->str();
+        }
+        co_await f->close();
+        CHECK(last == "tail without newline");
+        co_return n;
+      }());
+      CHECK(count == 20'001);
+      std::size_t total = 0;
+      File f = fs->open(p, "rb");
+      while (auto chunk = f.next_chunk(4096)) total += chunk->size();
+      CHECK(total == text.size());
+      // Appends go to the end whatever the position; "+" reads what was written.
+      File a = fs->open(dir / "log", "a+");
+      a.write("one ");
+      a.seek(0);
+      a.write("two");
+      a.seek(0);
+      CHECK(a.read() == "one two");
+      a.close();
+      // A descriptor opened elsewhere, and a pipe (a stream without offsets).
+      int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+      REQUIRE(fd >= 0);
+      {
+        File w = fs->open_fd(fd, "rb", true);
+        CHECK(w.readline() == "line 0\n");
+        w.seek(7);
+        CHECK(w.readline() == "line 1\n");
+      }
+      CHECK(::fcntl(fd, F_GETFD) == -1);  // closed with the file
+      int pp[2];
+      REQUIRE(::pipe2(pp, O_CLOEXEC) == 0);
+      std::thread writer([&] {
+        for (int i = 0; i < 50; ++i) {
+          std::string s = "chunk " + std::to_string(i) + "\n";
+          REQUIRE(::write(pp[1], s.data(), s.size()) == static_cast<ssize_t>(s.size()));
+        }
+        ::close(pp[1]);
+      });
+      {
+        File r = fs->open_fd(pp[0], "rb", true);
+        std::size_t n = 0;
+        while (!r.readline().empty()) ++n;
+        CHECK(n == 50);
+      }
+      writer.join();
+    }
+  }
+}
+
+TEST_CASE("local: paths, URLs and the registry", "[local]") {
+  TempDir dir;
+  auto fs = make_fs("threads");
+  const char* home = std::getenv("HOME");
+  REQUIRE(home != nullptr);
+  CHECK(fs->strip_protocol("~/x/../y") == std::string(home) + "/y");
+  CHECK(fs->strip_protocol("file:///a/b/") == "/a/b");
+  CHECK(fs->strip_protocol("local:///a//b") == "/a/b");
+  CHECK(fs->unstrip_protocol("/a") == "file:///a");
+  CHECK(fs->strip_protocol("rel") == std::filesystem::current_path().string() + "/rel");
+  write_file(dir / "u", "url");
+  auto [ufs, upath] = url_to_fs("file://" + dir / "u");
+  CHECK(upath == dir / "u");
+  CHECK(ufs->cat_file(upath) == "url");
+  File f = cofs::open("local://" + dir / "u");
+  CHECK(f.read() == "url");
+  CHECK(url_to_fs(dir / "u").first->protocol() == "file");
+}
+
+TEST_CASE("local: ls details, links, times, copy and move", "[local]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      TempDir dir;
+      auto fs = make_fs(e);
+      fs->pipe_file(dir / "a", std::string_view("hello"));
+      std::filesystem::create_symlink(dir / "a", dir / "l");
+      fs->mkdir(dir / "sub");
+      auto entries = fs->ls(dir.path());
+      REQUIRE(entries.size() == 3);
+      const FileInfo& a = entries[0];
+      CHECK(a.name == dir / "a");
+      CHECK(a.size == 5);
+      CHECK(a.is_file());
+      CHECK(a.mode.has_value());
+      CHECK(a.uid == ::getuid());
+      CHECK(a.nlink == 1u);
+      CHECK(a.ino.has_value());
+      CHECK(a.mtime.has_value());
+      const FileInfo& l = entries[1];
+      CHECK(l.islink);
+      CHECK(l.destination == dir / "a");
+      CHECK(l.size == 5);
+      CHECK(l.is_file());
+      CHECK(entries[2].is_dir());
+      FileInfo li = fs->info(dir / "l");
+      CHECK(li.islink);
+      CHECK(li.size == 5);
+      CHECK(li.destination == dir / "a");
+      CHECK(fs->created(dir / "a") <= std::chrono::system_clock::now());
+      fs->cp_file(dir / "a", dir / "b");
+      CHECK(fs->cat_file(dir / "b") == "hello");
+      fs->mv(dir / "sub", dir / "moved");
+      CHECK(fs->isdir(dir / "moved"));
+      fs->get(dir / "a", dir / "got");
+      fs->put(dir / "got", dir / "moved/put");
+      CHECK(fs->cat_file(dir / "moved/put") == "hello");
+      CHECK_FALSE(fs->checksum(dir / "a").empty());
+    }
+  }
+}
