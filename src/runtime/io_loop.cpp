@@ -261,7 +261,9 @@ bool IoLoop::turn(bool may_block) {
   run_ready();
   if (stop_requested_.load(std::memory_order_acquire) && !stopping_) begin_stop();
 
-  bool block = may_block && ready_.empty();
+  // `may_block` was decided before this turn began the stop: a stopping loop with nothing in
+  // flight must not sleep (stop()'s wake-up may already have been consumed by an earlier turn).
+  bool block = may_block && ready_.empty() && !(stopping_ && pending_count_ == 0);
   if (block && served_remote) {
     auto until = Clock::now() + kSpin;
     while (!remote_nonempty_.load(std::memory_order_acquire) && Clock::now() < until) cpu_relax();
