@@ -27,8 +27,9 @@ class EpollReactor final : public Reactor {
   void add(FdWatch* w) override { ctl(EPOLL_CTL_ADD, w); }
   void modify(FdWatch* w) override { ctl(EPOLL_CTL_MOD, w); }
   void remove(FdWatch* w) noexcept override {
+    // on_ready is kept: remove() is often called from inside it, and destroying a callable while
+    // it runs frees the captures it is still using. The graveyard frees it after the dispatch.
     w->removed = true;
-    w->on_ready = nullptr;
     epoll_ctl(epfd_, EPOLL_CTL_DEL, w->fd, nullptr);  // fails harmlessly if fd was closed
     graveyard_.push_back(w);                          // events of this batch may still point at it
   }

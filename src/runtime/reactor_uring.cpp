@@ -34,6 +34,7 @@ class UringReactor final : public Reactor {
   }
   ~UringReactor() override {
     for (FdWatch* w : graveyard_) delete w;
+    for (FdWatch* w : cancelling_) delete w;  // their cancellation CQEs will never be reaped
     if (event_fd_ >= 0) close(event_fd_);
     io_uring_queue_exit(&ring_);
   }
@@ -56,10 +57,11 @@ class UringReactor final : public Reactor {
   }
 
   void remove(FdWatch* w) noexcept override {
+    // on_ready is kept until the watch is freed: remove() is often called from inside it.
     w->removed = true;
-    w->on_ready = nullptr;
     if (w->armed) {
       if (!w->cancel_pending) cancel(w);  // freed when its CQE arrives
+      cancelling_.push_back(w);           // ...or by the destructor if it never does
     } else {
       graveyard_.push_back(w);
     }
@@ -107,6 +109,7 @@ class UringReactor final : public Reactor {
     w->armed = false;
     w->cancel_pending = false;
     if (w->removed) {
+      std::erase(cancelling_, w);
       graveyard_.push_back(w);
       return;
     }
@@ -153,6 +156,7 @@ class UringReactor final : public Reactor {
   int event_fd_ = -1;
   std::vector<Cqe> batch_;
   std::vector<FdWatch*> graveyard_;
+  std::vector<FdWatch*> cancelling_;  // removed while a poll was armed: freed at its CQE
 };
 
 void FdWatch::on_cqe(int res, std::uint32_t) noexcept {
