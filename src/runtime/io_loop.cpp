@@ -168,8 +168,19 @@ bool IoLoop::run_once() {
   CurrentScope scope(this);
   turn(false);
   if (stopping_ && finish_stop_if_idle()) return false;
-  return !ready_.empty() || remote_nonempty_.load(std::memory_order_relaxed) ||
-         (!heap_.empty() && heap_.front()->deadline <= Clock::now());
+  if (!ready_.empty() || remote_nonempty_.load(std::memory_order_relaxed) ||
+      stop_requested_.load(std::memory_order_acquire) != stopping_ ||
+      (!heap_.empty() && heap_.front()->deadline <= Clock::now())) {
+    return true;
+  }
+  // The driver may now sleep on fd(). Everything that must wake it has to be in place: the
+  // timerfd armed for the earliest timer (callbacks of this turn may have added one), the ring's
+  // queued submissions (poll re-arms) handed to the kernel, and posts from other threads told to
+  // signal the eventfd, which they only do while the loop is marked as sleeping.
+  arm_timerfd();
+  reactor_->flush();
+  sleeping_.store(true, std::memory_order_seq_cst);
+  return remote_nonempty_.load(std::memory_order_seq_cst);
 }
 
 int IoLoop::fd() {

@@ -43,6 +43,8 @@ class Reactor {
   virtual void poll(bool block) = 0;
   /// A descriptor that polls readable when poll(false) would find something.
   virtual int pollable_fd() = 0;
+  /// Hands queued work to the kernel without waiting (before a driver sleeps on pollable_fd()).
+  virtual void flush() {}
   virtual io_uring* ring() noexcept { return nullptr; }
 };
 

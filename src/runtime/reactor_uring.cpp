@@ -74,6 +74,13 @@ class UringReactor final : public Reactor {
     } while (r == -EINTR);
     if (r < 0 && r != -EBUSY && r != -ETIME)
       throw std::system_error(-r, std::generic_category(), "io_uring_submit_and_wait");
+    // Drain the registered eventfd before reaping, never after: a completion that lands between
+    // the reap and a later drain would leave the eventfd quiet with a CQE waiting, and a driver
+    // sleeping on pollable_fd() would never wake for it.
+    if (event_fd_ >= 0) {
+      eventfd_t v;
+      (void)eventfd_read(event_fd_, &v);
+    }
     // Copy the CQEs out before dispatching: handlers submit new work onto the same ring.
     batch_.clear();
     unsigned head;
@@ -82,16 +89,14 @@ class UringReactor final : public Reactor {
       batch_.push_back({cqe->user_data, cqe->res, cqe->flags});
     }
     io_uring_cq_advance(&ring_, static_cast<unsigned>(batch_.size()));
-    if (event_fd_ >= 0) {
-      eventfd_t v;
-      (void)eventfd_read(event_fd_, &v);
-    }
     for (const Cqe& c : batch_) {
       if (c.user_data != 0) reinterpret_cast<UringCompletion*>(c.user_data)->on_cqe(c.res, c.flags);
     }
     for (FdWatch* w : graveyard_) delete w;
     graveyard_.clear();
   }
+
+  void flush() override { io_uring_submit(&ring_); }
 
   int pollable_fd() override {
     if (event_fd_ < 0) {
