@@ -95,6 +95,18 @@ void IoLoop::init() {
 }
 
 IoLoop::~IoLoop() {
+  if (!belongs_to_this_process()) {
+    // Made before fork(): its threads do not exist in this process, and its epoll instance or
+    // io_uring ring is shared with the parent, so deregistering watches here (EPOLL_CTL_DEL,
+    // SQEs written into the shared ring) would break the parent's loop. Abandon it: close only
+    // this process's copies of the loop's own descriptors and leak the rest.
+    if (thread_.joinable()) new std::thread(std::move(thread_));  // never joined, never ends
+    (void)pool_.release();
+    (void)reactor_.release();
+    close(wake_fd_);
+    close(timer_fd_);
+    return;
+  }
   if (thread_.joinable()) {
     stop();
     if (thread_.get_id() == std::this_thread::get_id()) {
