@@ -90,7 +90,10 @@ struct ChildTimer : TimerNode {
 };
 
 /// Replaces the stop token of the awaiting cofs coroutine (a gather child with its own timeout).
+/// Not an aggregate on purpose: GCC 12 destroys an aggregate temporary that is initialised in the
+/// operand of co_await (`co_await SetStopToken{t}`) twice, releasing the stop state twice.
 struct SetStopToken {
+  explicit SetStopToken(std::stop_token t) noexcept : token(std::move(t)) {}
   std::stop_token token;
   bool await_ready() const noexcept { return false; }
   template <class P>
