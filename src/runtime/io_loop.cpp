@@ -448,8 +448,52 @@ bool IoLoop::finish_stop_if_idle() {
     if (remote_head_ != nullptr) return false;
     closed_.store(true, std::memory_order_release);
   }
+  // Nothing will run on this loop any more: callers still blocked on its work wait for
+  // coroutines that nobody will resume.
+  release_waiters();
   closed_.notify_all();
   return true;
+}
+
+void IoLoop::add_waiter(LoopWaiter& w) noexcept {
+  std::lock_guard lock(waiters_mutex_);
+  w.registered_ = true;
+  w.prev_ = nullptr;
+  w.next_ = waiters_head_;
+  if (waiters_head_ != nullptr) waiters_head_->prev_ = &w;
+  waiters_head_ = &w;
+}
+
+void IoLoop::remove_waiter(LoopWaiter& w) noexcept {
+  std::lock_guard lock(waiters_mutex_);
+  if (!w.registered_) return;
+  w.registered_ = false;
+  if (w.prev_ != nullptr) {
+    w.prev_->next_ = w.next_;
+  } else {
+    waiters_head_ = w.next_;
+  }
+  if (w.next_ != nullptr) w.next_->prev_ = w.prev_;
+  w.prev_ = w.next_ = nullptr;
+}
+
+void IoLoop::release_waiters() noexcept {
+  std::exception_ptr why;
+  std::lock_guard lock(waiters_mutex_);
+  while (waiters_head_ != nullptr) {
+    LoopWaiter* w = waiters_head_;
+    waiters_head_ = w->next_;
+    if (waiters_head_ != nullptr) waiters_head_->prev_ = nullptr;
+    w->registered_ = false;
+    w->prev_ = w->next_ = nullptr;
+    if (!w->claim()) continue;  // its work is finishing right now and reports itself
+    if (!why) {
+      why = make_error(std::error_code(ESHUTDOWN, std::generic_category()), "IoLoop", options_.name,
+                       "the IO loop stopped while this call's work was suspended on something "
+                       "that will never resume it");
+    }
+    w->released(why);
+  }
 }
 
 // ---- the default loop ---------------------------------------------------------------------

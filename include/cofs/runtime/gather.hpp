@@ -110,9 +110,13 @@ struct ForwardStop {
 };
 
 template <class A, class Sink>
-Detached gather_child(GatherCtx& ctx, std::size_t index, A awaitable, Sink& sink) {
+Detached gather_child(GatherCtx& ctx, std::size_t index, A awaitable_arg, Sink& sink) {
   using T = await_result_t<A>;
   {
+    // Owned by this block, so the awaitable (a task's frame, its arguments) is destroyed before
+    // child_done(): once the last child is done the gather's caller may go on and free what
+    // those destructors use.
+    A awaitable = std::move(awaitable_arg);
     Outcome<T> outcome;
     std::optional<ChildTimer> timer;
     std::optional<std::stop_callback<ForwardStop>> forward;

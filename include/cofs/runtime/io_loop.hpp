@@ -68,6 +68,30 @@ class PendingOp {
   bool tracked_ = false;
 };
 
+/// A caller blocked on work it handed to the loop (sync() is one). When the loop closes while that
+/// work is still suspended on something the loop does not track (a foreign awaitable, an event
+/// nobody will signal), released() is called with LoopStoppedError, so the caller is not left
+/// waiting forever. Whoever claim()s first, the work finishing or the loop closing, reports.
+class LoopWaiter {
+ public:
+  LoopWaiter() = default;
+  LoopWaiter(const LoopWaiter&) = delete;
+  LoopWaiter& operator=(const LoopWaiter&) = delete;
+  virtual void released(std::exception_ptr why) noexcept = 0;
+  /// True for the first caller only.
+  bool claim() noexcept { return !claimed_.exchange(true, std::memory_order_acq_rel); }
+
+ protected:
+  ~LoopWaiter() = default;
+
+ private:
+  friend class IoLoop;
+  LoopWaiter* prev_ = nullptr;
+  LoopWaiter* next_ = nullptr;
+  bool registered_ = false;
+  std::atomic<bool> claimed_{false};
+};
+
 class FdWatch;  // a file descriptor registered with the reactor; opaque to users
 class Reactor;
 class ThreadPool;
@@ -133,6 +157,9 @@ class IoLoop {
   void unwatch_fd(FdWatch* watch) noexcept;
   void track(PendingOp& op) noexcept;
   void untrack(PendingOp& op) noexcept;
+  /// Registers / removes a blocked caller (any thread; see LoopWaiter).
+  void add_waiter(LoopWaiter& w) noexcept;
+  void remove_waiter(LoopWaiter& w) noexcept;
   /// True once stop has begun: new operations must fail at once instead of suspending.
   bool stopping() const noexcept { return stopping_; }
   /// The reactor's io_uring ring, or nullptr on the epoll reactor.
@@ -161,6 +188,7 @@ class IoLoop {
   void fire_timers();
   void begin_stop();
   bool finish_stop_if_idle();
+  void release_waiters() noexcept;
   void arm_timerfd();
   void drain_wakeups();
 
@@ -192,6 +220,8 @@ class IoLoop {
   Clock::time_point timer_armed_for_ = Clock::time_point::max();
   PendingOp* pending_head_ = nullptr;
   std::size_t pending_count_ = 0;
+  std::mutex waiters_mutex_;
+  LoopWaiter* waiters_head_ = nullptr;
   bool stopping_ = false;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> closed_{false};

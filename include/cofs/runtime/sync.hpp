@@ -87,27 +87,45 @@ class Completion {
 };
 
 template <class T>
-struct SyncState : LoopWork {
+struct SyncState : LoopWork, LoopWaiter {
+  using Value = std::conditional_t<std::is_void_v<T>, bool, T>;
   Completion done;
-  std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
+  std::optional<Value> value;
   std::exception_ptr error;
   std::stop_source stop;
   std::coroutine_handle<> runner;
+  IoLoop* loop = nullptr;
+
+  // The loop closed with the task stuck: the runner frame is left suspended, the caller released.
+  void released(std::exception_ptr why) noexcept override {
+    error = std::move(why);
+    done.set();
+  }
 };
 
 template <class T>
 Detached run_for_sync(Task<T> task, std::shared_ptr<SyncState<T>> state) {
+  std::optional<typename SyncState<T>::Value> value;
+  std::exception_ptr error;
   try {
+    // The task (its frame, its arguments) is destroyed at the end of this block, before the
+    // caller is released: destructors in it may still use what the caller owns.
+    Task<T> owned = std::move(task);
     if constexpr (std::is_void_v<T>) {
-      co_await std::move(task);
-      state->value.emplace(true);
+      co_await std::move(owned);
+      value.emplace(true);
     } else {
-      state->value.emplace(co_await std::move(task));
+      value.emplace(co_await std::move(owned));
     }
   } catch (...) {
-    state->error = std::current_exception();
+    error = std::current_exception();
   }
-  state->done.set();
+  if (state->claim()) {  // else the loop closed first and the caller has its LoopStoppedError
+    state->loop->remove_waiter(*state);
+    if (value) state->value.emplace(std::move(*value));
+    state->error = std::move(error);
+    state->done.set();
+  }
 }
 
 template <class A>
@@ -136,7 +154,12 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   detail::Detached runner = detail::run_for_sync<T>(std::move(task), state);
   runner.handle.promise().stop_token = state->stop.get_token();
   state->runner = runner.handle;
-  state->run = [](LoopWork* w) { static_cast<detail::SyncState<T>*>(w)->runner.resume(); };
+  state->loop = &loop;
+  state->run = [](LoopWork* w) {
+    auto* s = static_cast<detail::SyncState<T>*>(w);
+    s->loop->add_waiter(*s);
+    s->runner.resume();
+  };
   if (!loop.try_post(state.get())) {
     runner.handle.destroy();  // never started: frees the task
     loop.throw_not_accepting(what);
