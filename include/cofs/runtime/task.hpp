@@ -1,9 +1,11 @@
 // Task<T>: the coroutine type of every cofs async method. Lazy (nothing runs until awaited or
-// handed to sync/gather/spawn), move-only, resumes its awaiter by symmetric transfer, rethrows
-// the coroutine's exception in the awaiter. Any coroutine may co_await a Task; a cofs promise also
-// passes its stop token down, so cancelling a sync() or a gather() slot reaches the leaf IO.
+// handed to sync/gather/spawn), move-only, resumes its awaiter by symmetric transfer (see
+// COFS_TASK_SYMMETRIC_TRANSFER), rethrows the coroutine's exception in the awaiter. Any coroutine
+// may co_await a Task; a cofs promise also passes its stop token down, so cancelling a sync() or a
+// gather() slot reaches the leaf IO.
 #pragma once
 
+#include <atomic>
 #include <coroutine>
 #include <exception>
 #include <optional>
@@ -33,18 +35,50 @@ std::stop_token stop_token_of(std::coroutine_handle<P> h) noexcept {
   }
 }
 
+// How an awaiter hands control to a Task and gets it back. Symmetric transfer (await_suspend
+// returning a handle) keeps the stack flat only when the compiler turns that hand-over into a tail
+// call: Clang always does, GCC only with -foptimize-sibling-calls (-O2, -O3, -Os) and never under
+// ASan or TSan. Without it, every co_await of a Task that completes synchronously nests two native
+// frames, and a loop of a million such awaits overflows the stack. Those builds use "resume and
+// check" instead: the awaiter resumes the task with a plain call and, when it finished without
+// suspending, continues at once (await_suspend returns false), so loops stay flat; only deep
+// synchronous recursion nests. GCC cannot tell -O1/-Og from -O2 by macro: define
+// COFS_TASK_SYMMETRIC_TRANSFER to 0 or 1 to override the guess. Both awaiters speak the same
+// protocol with the final awaiter, so translation units built either way may be mixed.
+#ifndef COFS_TASK_SYMMETRIC_TRANSFER
+#if defined(__clang__)
+#define COFS_TASK_SYMMETRIC_TRANSFER 1
+#elif defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+#define COFS_TASK_SYMMETRIC_TRANSFER 1
+#else
+#define COFS_TASK_SYMMETRIC_TRANSFER 0
+#endif
+#endif
+
 namespace detail {
+
+inline constexpr bool kTaskSymmetricTransfer = COFS_TASK_SYMMETRIC_TRANSFER != 0;
 
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   std::exception_ptr exception;
   std::stop_token stop_token;
+  // Set by whichever comes first: the awaiter once it has left await_suspend (so the task must
+  // resume it), or the task's final awaiter when it ends before that (so the awaiter continues by
+  // itself). An atomic, as the task may end on another thread than its awaiter's.
+  std::atomic<bool> awaiter_left{false};
 
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
-      return h.promise().continuation;
+      PromiseBase& p = h.promise();
+      if (p.awaiter_left.load(std::memory_order_acquire) ||
+          p.awaiter_left.exchange(true, std::memory_order_acq_rel)) {
+        return p.continuation;
+      }
+      return std::noop_coroutine();  // back into the awaiter's await_suspend, which continues
     }
     void await_resume() const noexcept {}
   };
@@ -115,10 +149,16 @@ class [[nodiscard]] Task {
     Handle h;
     bool await_ready() const noexcept { return !h || h.done(); }
     template <class P>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> caller) noexcept {
+    auto await_suspend(std::coroutine_handle<P> caller) noexcept {
       h.promise().continuation = caller;
       if constexpr (StopAwarePromise<P>) h.promise().stop_token = caller.promise().get_stop_token();
-      return h;
+      if constexpr (detail::kTaskSymmetricTransfer) {
+        h.promise().awaiter_left.store(true, std::memory_order_relaxed);
+        return std::coroutine_handle<>(h);
+      } else {
+        h.resume();
+        return !h.promise().awaiter_left.exchange(true, std::memory_order_acq_rel);
+      }
     }
     T await_resume() { return h.promise().take(); }
   };
