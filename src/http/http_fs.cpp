@@ -168,6 +168,14 @@ Task<FileInfo> HTTPFileSystem::info_of(std::string url, const char* op) {
 // ---- ls -----------------------------------------------------------------------------------------
 
 Task<std::vector<FileInfo>> HTTPFileSystem::do_ls(std::string url) {
+  co_return co_await list(std::move(url), options_.ls_sizes);
+}
+
+Task<std::vector<FileInfo>> HTTPFileSystem::do_ls_types(std::string url) {
+  co_return co_await list(std::move(url), false);
+}
+
+Task<std::vector<FileInfo>> HTTPFileSystem::list(std::string url, bool sizes) {
   Request get;
   get.url = url;
   get.operation = "ls";
@@ -199,10 +207,13 @@ Task<std::vector<FileInfo>> HTTPFileSystem::do_ls(std::string url) {
     i.name = prefix + std::string(trim_slash(std::string_view(link).substr(base.size())));
     i.type = ends_with_slash(link) ? FileType::directory : FileType::file;
     i.extra["url"] = link;
-    if (i.is_file()) files.push_back(i.name);
+    if (i.is_file()) {
+      files.push_back(i.name);
+      i.extra["size_known"] = "false";
+    }
     out.push_back(std::move(i));
   }
-  if (options_.ls_sizes && !files.empty()) {
+  if (sizes && !files.empty()) {
     auto infos = co_await gather(
         files | std::views::transform([this](const std::string& f) { return info_of(f, "ls"); }),
         GatherOptions{.batch_size = kListingBatch, .return_exceptions = true});

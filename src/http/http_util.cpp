@@ -32,32 +32,24 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 void check_url(std::string_view url, std::string_view operation) {
+  // Cheap checks here (this runs for every request); curl's own parser reports the rest as
+  // CURLE_URL_MALFORMAT, which becomes InvalidArgumentError too.
   for (char c : url) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f || c == ' ')
       throw InvalidArgumentError(operation, url, "malformed URL: control character or space");
   }
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> h(curl_url(), curl_url_cleanup);
-  if (!h) throw std::bad_alloc();
-  std::string s(url);
-  if (CURLUcode rc = curl_url_set(h.get(), CURLUPART_URL, s.c_str(), 0); rc != CURLUE_OK)
-    throw InvalidArgumentError(operation, url,
-                               std::string("malformed URL: ") + curl_url_strerror(rc));
-  char* scheme = nullptr;
-  if (curl_url_get(h.get(), CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || scheme == nullptr)
+  std::size_t sep = url.find("://");
+  if (sep == std::string_view::npos)
     throw InvalidArgumentError(operation, url, "malformed URL: no scheme");
-  std::string sch(scheme);
-  curl_free(scheme);
-  if (!iequals(sch, "http") && !iequals(sch, "https"))
-    throw InvalidArgumentError(operation, url,
-                               "only http and https URLs are supported, not " + sch + "://");
-  char* host = nullptr;
-  if (curl_url_get(h.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK || host == nullptr ||
-      *host == '\0') {
-    curl_free(host);
+  std::string_view scheme = url.substr(0, sep);
+  if (!iequals(scheme, "http") && !iequals(scheme, "https"))
+    throw InvalidArgumentError(
+        operation, url,
+        "only http and https URLs are supported, not " + std::string(scheme) + "://");
+  std::string_view rest = url.substr(sep + 3);
+  if (rest.empty() || rest.front() == '/' || rest.front() == '?' || rest.front() == '#')
     throw InvalidArgumentError(operation, url, "malformed URL: no host");
-  }
-  curl_free(host);
 }
 
 void check_header(std::string_view name, std::string_view value, std::string_view operation,

@@ -50,6 +50,8 @@ class HTTPFileSystem : public FileSystem {
 
  protected:
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
+  /// find, glob and walk need no sizes: no HEAD per listed file.
+  Task<std::vector<FileInfo>> do_ls_types(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;
@@ -65,6 +67,7 @@ class HTTPFileSystem : public FileSystem {
 
  private:
   Task<FileInfo> info_of(std::string url, const char* operation);
+  Task<std::vector<FileInfo>> list(std::string url, bool sizes);
   Task<void> make_collection(std::string url, bool create_parents, int depth);
 
   HTTPOptions options_;
