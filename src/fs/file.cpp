@@ -131,7 +131,7 @@ Task<Bytes> AsyncFile::read(std::int64_t n) {
   const std::uint64_t end = rbuf_off_ + rbuf_.size();
   if (pos_ >= rbuf_off_ && pos_ < end) {
     done = std::min<std::size_t>(want, static_cast<std::size_t>(end - pos_));
-    std::memcpy(out.data(), rbuf_.data() + (pos_ - rbuf_off_), done);
+    if (done > 0) std::memcpy(out.data(), rbuf_.data() + (pos_ - rbuf_off_), done);
     pos_ += done;
   }
   if (done < want) {
@@ -291,14 +291,14 @@ Task<std::size_t> ObjectFile::raw_read(std::uint64_t offset, std::byte* dst, std
   if (mode_.write) {
     if (offset >= staged_.size()) co_return 0;
     std::size_t take = std::min<std::size_t>(n, staged_.size() - offset);
-    std::memcpy(dst, staged_.data() + offset, take);
+    if (take > 0) std::memcpy(dst, staged_.data() + offset, take);
     co_return take;
   }
   if (offset >= *size_ || n == 0) co_return 0;
   std::uint64_t end = std::min<std::uint64_t>(*size_, offset + n);
   Bytes got = co_await fs_.async_cat_file(path_, static_cast<std::int64_t>(offset),
                                           static_cast<std::int64_t>(end));
-  std::memcpy(dst, got.data(), got.size());
+  if (!got.empty()) std::memcpy(dst, got.data(), got.size());
   co_return got.size();
 }
 
@@ -309,7 +309,7 @@ Task<void> ObjectFile::raw_write(std::uint64_t offset, std::span<const std::byte
     std::memset(staged_.data() + old, 0, offset - old);  // a hole reads as zeros
   }
   std::size_t overlap = std::min<std::size_t>(data.size(), staged_.size() - offset);
-  std::memcpy(staged_.data() + offset, data.data(), overlap);
+  if (overlap > 0) std::memcpy(staged_.data() + offset, data.data(), overlap);
   staged_.append(data.data() + overlap, data.size() - overlap);
   co_return;
 }
