@@ -1,7 +1,10 @@
 #include "local/engine.hpp"
 
+#include "cofs/runtime/gather.hpp"
+
 #include <dirent.h>
 #include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -72,6 +75,33 @@ Task<int> Engine::fstat(int fd, struct statx* out) {
   co_return co_await statx(fd, "", AT_EMPTY_PATH, out);
 }
 
+namespace {
+
+constexpr std::size_t kChunk = std::size_t{16} << 20;
+constexpr std::uint64_t kParallelFrom = std::uint64_t{8} << 20;
+
+/// One of two lanes that read a large range chunk by chunk, each chunk populated on the pool
+/// first: the two lanes overlap one chunk's page population with the other's copy.
+Task<long> read_lane(Engine& io, int fd, std::byte* base, std::size_t size, std::uint64_t offset,
+                     std::size_t first, std::size_t step, std::size_t* short_at) {
+  long total = 0;
+  for (std::size_t at = first * kChunk; at < size; at += step * kChunk) {
+    std::size_t len = std::min(kChunk, size - at);
+    std::byte* p = base + at;
+    co_await io.blocking([p, len] { prefault(p, len); });
+    long n = co_await io.read_full(fd, p, len, offset + at);
+    if (n < 0) co_return n;
+    total += n;
+    if (static_cast<std::size_t>(n) < len) {
+      *short_at = std::min(*short_at, at + static_cast<std::size_t>(n));
+      break;
+    }
+  }
+  co_return total;
+}
+
+}  // namespace
+
 Task<int> Engine::read_to_end(int fd, std::uint64_t offset, std::optional<std::uint64_t> limit,
                               Bytes& out) {
   struct statx st {};
@@ -88,8 +118,25 @@ Task<int> Engine::read_to_end(int fd, std::uint64_t offset, std::optional<std::u
     out.clear();
     co_return 0;
   }
-  out.resize_uninitialized(static_cast<std::size_t>(std::max<std::uint64_t>(cap, 1)));
+  out.resize_uninitialized(static_cast<std::size_t>(cap));
   std::size_t have = 0;
+  if (want >= kParallelFrom && &io == this) {
+    std::size_t short_at = static_cast<std::size_t>(want);
+    std::vector<Task<long>> lanes;
+    for (std::size_t lane = 0; lane < 2; ++lane) {
+      lanes.push_back(read_lane(io, fd, out.data(), static_cast<std::size_t>(want), offset, lane, 2,
+                                &short_at));
+    }
+    auto results = co_await gather(std::move(lanes), GatherOptions{.batch_size = -1});
+    for (auto& res : results) {
+      if (res.value() < 0) co_return static_cast<int>(res.value());
+    }
+    have = short_at;
+    if (have < want) {
+      out.truncate(have);  // the file shrank meanwhile
+      co_return 0;
+    }
+  }
   for (;;) {
     long n = co_await io.read_full(fd, out.data() + have, out.size() - have, offset + have);
     if (n < 0) co_return static_cast<int>(n);
@@ -160,6 +207,15 @@ DirListing list_blocking(const std::string& path, bool details) {
       e.d_type = d->d_type;
     }
   }
+  if (!details && out.error == 0) {
+    // Types only: getdents gives them, except for links (the target's type matters) and
+    // filesystems that do not fill d_type.
+    for (DirEntry& e : out.entries) {
+      if (e.d_type != DT_UNKNOWN && e.d_type != DT_LNK) continue;
+      struct statx st {};
+      if (::statx(dfd, e.name.c_str(), 0, STATX_TYPE, &st) == 0) e.d_type = IFTODT(st.stx_mode);
+    }
+  }
   if (details && out.error == 0) {
     for (DirEntry& e : out.entries) {
       if (::statx(dfd, e.name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME,
@@ -187,6 +243,16 @@ Task<DirListing> Engine::list_dir(std::string path, bool details) {
   // temporary inside co_await twice).
   const std::string* p = &path;
   co_return co_await blocking([p, details] { return list_blocking(*p, details); });
+}
+
+void prefault(void* p, std::size_t n) noexcept {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+  const std::uintptr_t page = 4096;
+  auto start = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(p) + n + page - 1) & ~(page - 1);
+  if (end > start) ::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE);
 }
 
 // ---- special files -----------------------------------------------------------------------------

@@ -121,6 +121,11 @@ class Engine {
   std::unique_ptr<Engine> threads_;  // for special files, made on first use
 };
 
+/// Faults in the pages of [p, p + n) in one syscall (MADV_POPULATE_WRITE): for large reads into
+/// fresh memory, where a trap per page costs more than the copy (notably in virtual machines).
+/// Errors are ignored: it is only an optimisation.
+void prefault(void* p, std::size_t n) noexcept;
+
 /// True when `path` or the open file must be served by the threads engine: not a regular file
 /// (pipes, character devices, sockets), or on procfs/sysfs/devtmpfs/debugfs, or an empty regular
 /// file (procfs reports size 0 for files with contents).

@@ -1,5 +1,6 @@
 #include "cofs/local/local_fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -225,6 +226,28 @@ Task<std::vector<FileInfo>> LocalFileSystem::do_ls(std::string p) {
   }
   std::sort(out.begin(), out.end(),
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+  co_return out;
+}
+
+Task<std::vector<FileInfo>> LocalFileSystem::do_ls_types(std::string p) {
+  // find, glob and walk need names and types only: getdents gives both without a stat each.
+  local::DirListing l = co_await engine_->list_dir(p, false);
+  if (l.error == ENOTDIR) {
+    std::vector<FileInfo> one;
+    one.push_back(co_await do_info(p));
+    co_return one;
+  }
+  if (l.error != 0) throw_errno(l.error, "ls", p);
+  std::vector<FileInfo> out;
+  out.reserve(l.entries.size());
+  const std::string prefix = p == "/" ? p : p + "/";
+  for (local::DirEntry& e : l.entries) {
+    FileInfo& i = out.emplace_back();
+    i.name = prefix + e.name;
+    i.type = e.d_type == DT_DIR   ? FileType::directory
+             : e.d_type == DT_REG ? FileType::file
+                                  : FileType::other;
+  }
   co_return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -57,6 +59,61 @@ Task<int> ThreadsEngine::rename(const char* from, const char* to) {
 
 Task<int> ThreadsEngine::mkdir(const char* path, mode_t mode) {
   co_return co_await blocking([=] { return result(::mkdir(path, mode)); });
+}
+
+namespace {
+
+struct WholeFile {
+  int err = 0;
+  const char* op = "open";
+  Bytes data;
+};
+
+WholeFile read_whole_blocking(const char* path) {
+  WholeFile w;
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    w.err = errno;
+    return w;
+  }
+  w.op = "read";
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    w.err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return w;
+  }
+  // fstat's size plus one byte to see the end; grown when the file is larger (procfs says 0).
+  std::size_t cap = static_cast<std::size_t>(st.st_size) + 1;
+  w.data.resize_uninitialized(std::max<std::size_t>(cap, 4096));
+  std::size_t have = 0;
+  for (;;) {
+    if (have == w.data.size()) w.data.resize_uninitialized(w.data.size() * 2);
+    ssize_t n = ::read(fd, w.data.data() + have, w.data.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      w.err = errno;
+      break;
+    }
+    if (n == 0) break;
+    have += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  w.data.truncate(have);
+  if (w.data.capacity() > have + have / 16 + 4096) w.data.shrink_to_fit();
+  return w;
+}
+
+}  // namespace
+
+Task<int> ThreadsEngine::read_file(const char* path, Bytes& out, const char*& failed_op) {
+  WholeFile w = co_await blocking([path] { return read_whole_blocking(path); });
+  if (w.err != 0) {
+    failed_op = w.op;
+    co_return -w.err;
+  }
+  out = std::move(w.data);
+  co_return 0;
 }
 
 std::unique_ptr<Engine> make_threads_engine(IoLoop& loop) {

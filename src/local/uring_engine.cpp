@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <system_error>
 #include <utility>
@@ -20,9 +22,10 @@ namespace {
 
 // One io_uring op cannot move more than this; read_full/write_full loop over larger requests.
 constexpr std::size_t kMaxIo = std::size_t{1} << 30;
-// What the linked whole-file read reads before it falls back to fstat-sized reading.
-constexpr std::size_t kLinkedReadGuess = 64 * 1024;
-constexpr unsigned kDirectSlots = 2048;
+// What the linked whole-file read reads (into the slot's scratch buffer) before it falls back to
+// fstat-sized reading; scratch memory is at most kDirectSlots * kLinkedReadGuess.
+constexpr std::size_t kLinkedReadGuess = 32 * 1024;
+constexpr unsigned kDirectSlots = 1024;
 
 io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
   if (io_uring_sq_space_left(ring) < need) io_uring_submit(ring);
@@ -38,9 +41,20 @@ io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
 // Slots are taken and given back on the loop's thread only.
 struct SlotTable {
   std::vector<unsigned> free;
+  // Per-slot buffers the linked read fills, reused (and so already faulted in) from one read to
+  // the next; the result is copied out at its exact size.
+  std::vector<std::unique_ptr<std::byte[]>> scratch;
   void reset(unsigned n) {
     free.clear();
     for (unsigned i = n; i > 0; --i) free.push_back(i - 1);
+    scratch.resize(n);
+  }
+  std::byte* scratch_for(unsigned slot) {
+    if (!scratch[slot]) {
+      scratch[slot].reset(new std::byte[kLinkedReadGuess + 1]);
+      prefault(scratch[slot].get(), kLinkedReadGuess + 1);
+    }
+    return scratch[slot].get();
   }
 };
 
@@ -246,30 +260,34 @@ class UringEngine final : public Engine {
     if (slots_ != nullptr && !slots_->free.empty() && !is_special_path(path)) {
       unsigned slot = slots_->free.back();
       slots_->free.pop_back();
-      out.resize_uninitialized(kLinkedReadGuess + 1);
+      std::byte* buf = slots_->scratch_for(slot);
       LinkedReadFile::Result r{};
       try {
-        r = co_await LinkedReadFile(loop_, ring_, path, slot, out.data(), kLinkedReadGuess);
+        r = co_await LinkedReadFile(loop_, ring_, path, slot, buf, kLinkedReadGuess);
       } catch (...) {
         slots_->free.push_back(slot);
         throw;
       }
-      slots_->free.push_back(slot);
       if (r.open < 0 && r.open != -ENXIO && r.open != -EBADF && r.open != -EINVAL) {
+        slots_->free.push_back(slot);
         failed_op = "open";
         co_return r.open;
       }
       if (r.open >= 0) {
         if (r.read1 >= 0 && static_cast<std::size_t>(r.read1) < kLinkedReadGuess && r.read2 == 0) {
-          out.truncate(static_cast<std::size_t>(r.read1));
-          out.shrink_to_fit();
+          std::size_t n = static_cast<std::size_t>(r.read1);
+          out = Bytes::uninitialized(n);
+          std::memcpy(out.data(), buf, n);
+          slots_->free.push_back(slot);
           co_return 0;
         }
+        slots_->free.push_back(slot);
         if (r.read1 < 0 && r.read1 != -ECANCELED && r.read1 != -EAGAIN) {
           failed_op = "read";
           co_return r.read1;
         }
       } else {
+        slots_->free.push_back(slot);
         slots_ = nullptr;  // the ring has no usable table after all: stop trying
       }
       // Larger than the guess, or not a plain file: read it by its size.

@@ -1,0 +1,317 @@
+// bench_local: the local engines side by side on the same files, page cache warm.
+//   1. cat of 10,000 files of 4 KiB: each engine, a plain open/read/close loop, and a
+//      hand-written liburing loop (linked openat -> read -> close on direct descriptors, queue
+//      depth 64): the reference for what this machine can do.
+//   2. cat_file of one 1 GiB file: each engine against fio --ioengine=psync --bs=1M, with the
+//      peak RSS of a process that reads it into memory.
+//   3. find over 100,000 files in 1,000 directories against find(1).
+// Usage: bench_local [dir] (default /tmp/cofs-bench-local; the files are made once and kept).
+#include <fcntl.h>
+#include <liburing.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <ranges>
+#include <string>
+#include <vector>
+
+#include "cofs/cofs.hpp"
+#include "cofs/local/local_fs.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fsys = std::filesystem;
+
+constexpr int kSmallFiles = 10'000;
+constexpr std::size_t kSmallSize = 4096;
+constexpr std::uint64_t kBigSize = std::uint64_t{1} << 30;
+constexpr int kDirs = 1000, kFilesPerDir = 100;
+const char* const kEngines[] = {"uring", "aio", "threads"};
+
+/// Best wall time of `runs` runs of `fn`, in seconds.
+double best_of(int runs, const std::function<void()>& fn) {
+  double best = 1e9;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = Clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return best;
+}
+
+void write_whole(const std::string& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
+    std::perror(path.c_str());
+    std::exit(1);
+  }
+  ::close(fd);
+}
+
+void prepare(const std::string& root) {
+  fsys::create_directories(root + "/small");
+  std::string block(kSmallSize, 'x');
+  for (int i = 0; i < kSmallFiles; ++i) {
+    std::string p = root + "/small/" + std::to_string(i);
+    if (!fsys::exists(p)) write_whole(p, block);
+  }
+  std::string big = root + "/big.bin";
+  if (!fsys::exists(big) || fsys::file_size(big) != kBigSize) {
+    std::string chunk(1 << 20, 'b');
+    int fd = ::open(big.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    for (std::uint64_t off = 0; off < kBigSize; off += chunk.size()) {
+      if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
+        std::perror("big.bin");
+        std::exit(1);
+      }
+    }
+    ::close(fd);
+  }
+  std::string tree = root + "/tree";
+  if (!fsys::exists(tree + "/" + std::to_string(kDirs - 1) + "/" +
+                    std::to_string(kFilesPerDir - 1))) {
+    for (int d = 0; d < kDirs; ++d) {
+      std::string dir = tree + "/" + std::to_string(d);
+      fsys::create_directories(dir);
+      for (int f = 0; f < kFilesPerDir; ++f) write_whole(dir + "/" + std::to_string(f), "");
+    }
+  }
+}
+
+/// Reads every file once so that the page cache is warm for every contender.
+void warm(const std::vector<std::string>& paths, const std::string& big) {
+  std::vector<char> buf(1 << 20);
+  for (const std::string& p : paths) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    while (::read(fd, buf.data(), buf.size()) > 0) {
+    }
+    ::close(fd);
+  }
+  int fd = ::open(big.c_str(), O_RDONLY | O_CLOEXEC);
+  while (::read(fd, buf.data(), buf.size()) > 0) {
+  }
+  ::close(fd);
+}
+
+std::size_t sequential_loop(const std::vector<std::string>& paths) {
+  std::size_t total = 0;
+  static char buf[64 * 1024];
+  for (const std::string& p : paths) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) total += static_cast<std::size_t>(n);
+    ::close(fd);
+  }
+  return total;
+}
+
+/// The reference: 64 chains of openat(direct) -> read -> close(direct) in flight, linked.
+std::size_t liburing_loop(const std::vector<std::string>& paths) {
+  constexpr unsigned kDepth = 64;
+  io_uring ring;
+  if (io_uring_queue_init(kDepth * 4, &ring, 0) < 0 ||
+      io_uring_register_files_sparse(&ring, kDepth) < 0) {
+    std::fprintf(stderr, "liburing reference: io_uring unavailable\n");
+    std::exit(1);
+  }
+  std::vector<std::vector<char>> bufs(kDepth, std::vector<char>(kSmallSize * 2));
+  std::vector<unsigned> free_slots;
+  for (unsigned i = 0; i < kDepth; ++i) free_slots.push_back(i);
+  std::vector<int> pending(kDepth, 0);
+  std::size_t next = 0, done = 0, total = 0;
+  auto submit = [&](unsigned slot) {
+    const std::string& p = paths[next++];
+    io_uring_sqe* s = io_uring_get_sqe(&ring);
+    io_uring_prep_openat_direct(s, AT_FDCWD, p.c_str(), O_RDONLY, 0, slot);
+    s->flags |= IOSQE_IO_LINK;
+    io_uring_sqe_set_data64(s, slot * 4 + 0);
+    s = io_uring_get_sqe(&ring);
+    io_uring_prep_read(s, static_cast<int>(slot), bufs[slot].data(),
+                       static_cast<unsigned>(bufs[slot].size()), 0);
+    s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+    io_uring_sqe_set_data64(s, slot * 4 + 1);
+    s = io_uring_get_sqe(&ring);
+    io_uring_prep_close_direct(s, slot);
+    io_uring_sqe_set_data64(s, slot * 4 + 2);
+    pending[slot] = 3;
+  };
+  while (done < paths.size()) {
+    while (!free_slots.empty() && next < paths.size()) {
+      submit(free_slots.back());
+      free_slots.pop_back();
+    }
+    io_uring_submit_and_wait(&ring, 1);
+    unsigned head, seen = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      unsigned slot = static_cast<unsigned>(cqe->user_data / 4);
+      if (cqe->user_data % 4 == 1 && cqe->res > 0) total += static_cast<std::size_t>(cqe->res);
+      if (--pending[slot] == 0) {
+        free_slots.push_back(slot);
+        ++done;
+      }
+    }
+    io_uring_cq_advance(&ring, seen);
+  }
+  io_uring_queue_exit(&ring);
+  return total;
+}
+
+/// Peak RSS, in bytes, of a fresh process (this program re-executed) that reads `file` into
+/// memory with cat_file on `engine`: a forked child would count the parent's pages too.
+long peak_rss_of_cat_file(const std::string& engine, const std::string& file) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/proc/self/exe", "bench_local", "--rss-child", engine.c_str(), file.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  ::wait4(pid, &status, 0, &ru);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return ru.ru_maxrss * 1024L;
+}
+
+/// fio's sequential psync read of `file` with 1 MiB blocks: seconds for the whole file.
+double fio_seconds(const std::string& file) {
+  std::string cmd =
+      "fio --name=seq --ioengine=psync --bs=1M --rw=read --size=1G --filename=" + file +
+      " --output-format=terse --terse-version=3 2>/dev/null";
+  double best = 1e9;
+  for (int i = 0; i < 3; ++i) {
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) return 0;
+    char line[8192] = {};
+    std::string out;
+    while (std::fgets(line, sizeof line, p)) out += line;
+    ::pclose(p);
+    // terse v3: field 7 is read bandwidth in KiB/s (fields are ';'-separated, 1-based).
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t i2 = 0; i2 <= out.size(); ++i2) {
+      if (i2 == out.size() || out[i2] == ';') {
+        fields.push_back(out.substr(start, i2 - start));
+        start = i2 + 1;
+      }
+    }
+    if (fields.size() < 7) return 0;
+    double kib_s = std::atof(fields[6].c_str());
+    if (kib_s > 0) best = std::min(best, (kBigSize / 1024.0) / kib_s);
+  }
+  return best;
+}
+
+cofs::Task<void> drop(cofs::FileSystem& fs, std::string p) {
+  cofs::Bytes b = co_await fs.async_cat_file(std::move(p));
+  if (b.size() != kSmallSize) std::exit(7);
+}
+
+double find1_seconds(const std::string& tree) {
+  std::string cmd = "find " + tree + " > /dev/null";
+  return best_of(5, [&] {
+    if (std::system(cmd.c_str()) != 0) std::exit(1);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--rss-child") {
+    auto fs =
+        std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = argv[2]});
+    return fs->cat_file(argv[3]).size() == kBigSize ? 0 : 5;
+  }
+  std::string root = argc > 1 ? argv[1] : "/tmp/cofs-bench-local";
+  std::printf("preparing %s ...\n", root.c_str());
+  prepare(root);
+  std::vector<std::string> small;
+  for (int i = 0; i < kSmallFiles; ++i) small.push_back(root + "/small/" + std::to_string(i));
+  const std::string big = root + "/big.bin", tree = root + "/tree";
+  warm(small, big);
+  std::printf("reactor: %s\n\n", cofs::get_loop().reactor_name());
+
+  // 1. small files
+  double seq = best_of(5, [&] { sequential_loop(small); });
+  double ref = best_of(5, [&] {
+    if (liburing_loop(small) != kSmallFiles * kSmallSize) std::exit(2);
+  });
+  std::printf("cat of %d files of %zu B (best of 5)\n", kSmallFiles, kSmallSize);
+  std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "sequential open/read", seq * 1e3,
+              kSmallFiles / seq);
+  std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "liburing QD64 linked", ref * 1e3,
+              kSmallFiles / ref);
+  for (const char* e : kEngines) {
+    auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
+    double t = best_of(5, [&] {
+      auto r = fs->cat(small);
+      if (r.size() != static_cast<std::size_t>(kSmallFiles)) std::exit(3);
+    });
+    std::printf("  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential\n",
+                (std::string("cofs cat ") + fs->engine()).c_str(), t * 1e3, kSmallFiles / t,
+                ref / t, seq / t);
+    // The same reads with each result dropped as it arrives, as the two loops above do: no
+    // 40 MB of fresh result memory to fault in, so this is the engine's own speed.
+    double d = best_of(5, [&] {
+      auto tasks = small | std::views::transform([&](const std::string& p) -> cofs::Task<void> {
+                     return drop(*fs, p);
+                   });
+      auto r = cofs::sync(cofs::get_loop(), cofs::gather(tasks, {.batch_size = 1024}));
+      if (!r.all_ok()) std::exit(3);
+    });
+    std::printf("  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential\n",
+                (std::string("cofs cat_file ") + fs->engine()).c_str(), d * 1e3, kSmallFiles / d,
+                ref / d, seq / d);
+  }
+
+  // 2. one large file
+  double fio = fio_seconds(big);
+  std::printf("\ncat_file of 1 GiB (best of 3)\n");
+  std::printf("  %-22s %8.1f ms  %8.2f GiB/s\n", "fio psync bs=1M", fio * 1e3, 1 / fio);
+  for (const char* e : kEngines) {
+    auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
+    double t = best_of(3, [&] {
+      if (fs->cat_file(big).size() != kBigSize) std::exit(4);
+    });
+    long rss = peak_rss_of_cat_file(e, big);
+    std::printf("  %-22s %8.1f ms  %8.2f GiB/s  %.2fx fio  peak RSS %.3f GiB\n",
+                (std::string("cofs cat_file ") + fs->engine()).c_str(), t * 1e3, 1 / t, fio / t,
+                rss / double(1 << 30));
+    // fio's own pattern: 1 MiB reads into memory that is reused (a file object's chunks).
+    double s = best_of(3, [&] {
+      cofs::File f = fs->open(big, "rb", {.block_size = 1 << 20});
+      std::uint64_t total = 0;
+      while (auto chunk = f.next_chunk(1 << 20)) total += chunk->size();
+      if (total != kBigSize) std::exit(4);
+    });
+    std::printf("  %-22s %8.1f ms  %8.2f GiB/s  %.2fx fio\n",
+                (std::string("cofs 1M chunks ") + fs->engine()).c_str(), s * 1e3, 1 / s, fio / s);
+  }
+
+  // 3. find
+  double f1 = find1_seconds(tree);
+  std::printf("\nfind over %d files in %d directories (best of 5)\n", kDirs * kFilesPerDir, kDirs);
+  std::printf("  %-22s %8.1f ms\n", "find(1)", f1 * 1e3);
+  for (const char* e : kEngines) {
+    auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
+    std::size_t n = 0;
+    double t = best_of(5, [&] { n = fs->find(tree).size(); });
+    if (n != static_cast<std::size_t>(kDirs * kFilesPerDir)) {
+      std::fprintf(stderr, "find found %zu\n", n);
+      return 6;
+    }
+    std::printf("  %-22s %8.1f ms  %.2fx find(1)\n", (std::string("cofs ") + fs->engine()).c_str(),
+                t * 1e3, f1 / t);
+  }
+  return 0;
+}
