@@ -186,13 +186,15 @@ int CurlMulti::on_socket(CURL*, curl_socket_t s, int what, void* self_, void*) {
 
 int CurlMulti::on_timer(CURLM*, long timeout_ms, void* self_) {
   auto* self = static_cast<CurlMulti*>(self_);
-  if (timeout_ms < 0) {
-    self->loop_.cancel_timer(*self);
-  } else {
-    // Never calls back into curl from here: even a zero timeout fires on the loop's next turn.
-    self->deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    self->loop_.add_timer(*self);
-  }
+  // curl moves its deadline after nearly every action. Re-arming only when it comes earlier
+  // saves a timerfd update per request; a wake-up that turns out early is harmless (curl just
+  // names the next deadline), and so is one after curl said it needs none (-1).
+  if (timeout_ms < 0) return 0;
+  const Clock::time_point want = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  if (self->armed() && self->deadline <= want) return 0;
+  // Never calls back into curl from here: even a zero timeout fires on the loop's next turn.
+  self->deadline = want;
+  self->loop_.add_timer(*self);
   return 0;
 }
 

@@ -278,7 +278,9 @@ Task<Bytes> HTTPFileSystem::do_cat_file(std::string url, std::optional<std::int6
   get.operation = "cat_file";
   get.range = range;
   get.raise_for_status = false;
-  if (!range || !range->end || *range->end - range->start >= static_cast<std::int64_t>(kBigBuffer))
+  // curl allocates its receive buffer per transfer: a big one only where the body is known to be
+  // big (most cat_file calls are small files, where it would cost more than it saves).
+  if (range && range->end && *range->end - range->start >= static_cast<std::int64_t>(kBigBuffer))
     get.buffer_size = kBigBuffer;
   Response r = co_await client_.fetch(std::move(get));
   if (r.status == 416) {
