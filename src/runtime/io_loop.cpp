@@ -457,7 +457,7 @@ bool IoLoop::finish_stop_if_idle() {
 
 void IoLoop::add_waiter(LoopWaiter& w) noexcept {
   std::lock_guard lock(waiters_mutex_);
-  w.registered_ = true;
+  w.linked_.store(true, std::memory_order_release);
   w.prev_ = nullptr;
   w.next_ = waiters_head_;
   if (waiters_head_ != nullptr) waiters_head_->prev_ = &w;
@@ -466,8 +466,8 @@ void IoLoop::add_waiter(LoopWaiter& w) noexcept {
 
 void IoLoop::remove_waiter(LoopWaiter& w) noexcept {
   std::lock_guard lock(waiters_mutex_);
-  if (!w.registered_) return;
-  w.registered_ = false;
+  if (!w.linked_.load(std::memory_order_relaxed)) return;
+  w.linked_.store(false, std::memory_order_release);
   if (w.prev_ != nullptr) {
     w.prev_->next_ = w.next_;
   } else {
@@ -484,7 +484,7 @@ void IoLoop::release_waiters() noexcept {
     LoopWaiter* w = waiters_head_;
     waiters_head_ = w->next_;
     if (waiters_head_ != nullptr) waiters_head_->prev_ = nullptr;
-    w->registered_ = false;
+    w->linked_.store(false, std::memory_order_release);
     w->prev_ = w->next_ = nullptr;
     if (!w->claim()) continue;  // its work is finishing right now and reports itself
     if (!why) {

@@ -71,7 +71,8 @@ class PendingOp {
 /// A caller blocked on work it handed to the loop (sync() is one). When the loop closes while that
 /// work is still suspended on something the loop does not track (a foreign awaitable, an event
 /// nobody will signal), released() is called with LoopStoppedError, so the caller is not left
-/// waiting forever. Whoever claim()s first, the work finishing or the loop closing, reports.
+/// waiting forever. Whoever claim()s first (the work finishing, the caller giving up, the loop
+/// closing) decides the outcome.
 class LoopWaiter {
  public:
   LoopWaiter() = default;
@@ -80,6 +81,8 @@ class LoopWaiter {
   virtual void released(std::exception_ptr why) noexcept = 0;
   /// True for the first caller only.
   bool claim() noexcept { return !claimed_.exchange(true, std::memory_order_acq_rel); }
+  /// Still registered with a loop (false once the loop has closed and let go of it).
+  bool linked() const noexcept { return linked_.load(std::memory_order_acquire); }
 
  protected:
   ~LoopWaiter() = default;
@@ -88,7 +91,7 @@ class LoopWaiter {
   friend class IoLoop;
   LoopWaiter* prev_ = nullptr;
   LoopWaiter* next_ = nullptr;
-  bool registered_ = false;
+  std::atomic<bool> linked_{false};  // written under the loop's waiter mutex
   std::atomic<bool> claimed_{false};
 };
 

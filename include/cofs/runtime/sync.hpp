@@ -47,6 +47,8 @@ struct Detached {
 /// Where a blocked caller waits: 0 running, 1 done, 2 running with a sleeping waiter.
 class Completion {
  public:
+  /// The waiter may return, and free this object, as soon as the exchange is done: the wake-up
+  /// hands only the address to the kernel (a private futex), never touching the memory.
   void set() noexcept {
     if (state_.exchange(1, std::memory_order_acq_rel) == 2) {
       syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr,
@@ -120,11 +122,19 @@ Detached run_for_sync(Task<T> task, std::shared_ptr<SyncState<T>> state) {
   } catch (...) {
     error = std::current_exception();
   }
-  if (state->claim()) {  // else the loop closed first and the caller has its LoopStoppedError
-    state->loop->remove_waiter(*state);
+  // Unlinked already when the loop closed with this task stranded (and later resumed by whatever
+  // it waited for): the loop may be gone then, so it is not touched.
+  if (state->linked()) state->loop->remove_waiter(*state);
+  // Not claimed: the loop closed first (the caller has its LoopStoppedError) or the caller gave
+  // up (TimeoutError); either way nobody reads a result any more.
+  if (state->claim()) {
     if (value) state->value.emplace(std::move(*value));
     state->error = std::move(error);
-    state->done.set();
+    // The waiting caller holds the last other reference: once released it frees the state, and
+    // the exception in it, on its own thread.
+    SyncState<T>* s = state.get();
+    state.reset();
+    s->done.set();
   }
 }
 
@@ -167,11 +177,15 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   std::optional<Clock::time_point> deadline;
   if (timeout) deadline = Clock::now() + *timeout;
   if (!state->done.wait(deadline)) {
-    // Cancel on the loop's thread, where every stop callback of cofs expects to run.
-    loop.try_post([state] { state->stop.request_stop(); });
-    throw TimeoutError(
-        what, loop.name(),
-        "timed out after " + detail::format_duration(*timeout) + "; the operation was cancelled");
+    if (state->claim()) {
+      // Cancel on the loop's thread, where every stop callback of cofs expects to run.
+      loop.try_post([state] { state->stop.request_stop(); });
+      throw TimeoutError(
+          what, loop.name(),
+          "timed out after " + detail::format_duration(*timeout) + "; the operation was cancelled");
+    }
+    // The task ended (or the loop closed) just as the time ran out: its outcome is on the way.
+    state->done.wait(std::nullopt);
   }
   if (state->error) std::rethrow_exception(state->error);
   if constexpr (!std::is_void_v<T>) return std::move(*state->value);
