@@ -402,13 +402,12 @@ Task<std::vector<FileInfo>> FileSystem::walk_tree(std::string root, FindOptions 
   if (o.maxdepth && *o.maxdepth < 1)
     throw InvalidArgumentError("find", root, "maxdepth must be at least 1");
   FileInfo root_info = co_await do_info(root);
-  std::map<std::string, FileInfo> out;
+  std::vector<FileInfo> out;
   if (!root_info.is_dir()) {
-    std::vector<FileInfo> one;
-    one.push_back(std::move(root_info));
-    co_return one;
+    out.push_back(std::move(root_info));
+    co_return out;
   }
-  if (o.withdirs) out.emplace(root, root_info);
+  if (o.withdirs) out.push_back(root_info);
   const BatchSize batch = resolve_batch("find", o.batch_size, false);
   std::set<std::string> seen{root};
   std::vector<std::string> level{root};
@@ -424,19 +423,20 @@ Task<std::vector<FileInfo>> FileSystem::walk_tree(std::string root, FindOptions 
         if (e.is_dir()) {
           if (!seen.insert(e.name).second) continue;  // a listing that names itself or a parent
           next.push_back(e.name);
-          if (o.withdirs) out.insert_or_assign(e.name, std::move(e));
-        } else {
-          std::string name = e.name;
-          out.insert_or_assign(std::move(name), std::move(e));
+          if (!o.withdirs) continue;
         }
+        out.push_back(std::move(e));
       }
     }
     level = std::move(next);
   }
-  std::vector<FileInfo> result;
-  result.reserve(out.size());
-  for (auto& [k, v] : out) result.push_back(std::move(v));
-  co_return result;
+  // Sorted by name, each name once (a listing may name an entry twice).
+  std::sort(out.begin(), out.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const FileInfo& a, const FileInfo& b) { return a.name == b.name; }),
+            out.end());
+  co_return out;
 }
 
 Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions o) {
