@@ -221,6 +221,24 @@ Task<void> FileSystem::do_touch(std::string p, bool truncate) {
   co_await async_pipe_file(std::move(p), Bytes());
 }
 
+namespace {
+// Copies src to dst in 1 MiB chunks and closes both; the failure, if any, is returned.
+Task<std::exception_ptr> copy_stream(AsyncFile& src, AsyncFile& dst, Callback* cb) {
+  std::exception_ptr failure;
+  try {
+    while (auto chunk = co_await src.next_chunk(1 << 20)) {
+      co_await dst.write(chunk->view());
+      if (cb) cb->relative_update(chunk->size());
+    }
+    co_await dst.close();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_await src.close();
+  co_return failure;
+}
+}  // namespace
+
 Task<void> FileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {
   FileInfo i = co_await do_info(rpath);
   if (i.is_dir()) throw IsADirectoryError("get_file", rpath, "is a directory: use get(recursive)");
@@ -229,21 +247,14 @@ Task<void> FileSystem::do_get_file(std::string rpath, std::string lpath, Callbac
   std::unique_ptr<AsyncFile> src =
       co_await do_open(rpath, OpenMode::parse("rb", rpath), {.size = i.size});
   std::unique_ptr<AsyncFile> dst = co_await local->async_open(lpath, "wb");
-  std::exception_ptr failure;
-  try {
-    while (auto chunk = co_await src->next_chunk(1 << 20)) {
-      co_await dst->write(chunk->view());
-      if (cb) cb->relative_update(chunk->size());
-    }
-    co_await dst->close();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  co_await src->close();
+  std::exception_ptr failure = co_await copy_stream(*src, *dst, cb);
   if (failure) {
-    co_await dst->close();
+    try {  // leave no partial file behind; the first failure is the one to report
+      co_await dst->close();
+    } catch (...) {
+    }
     try {
-      co_await local->async_rm_file(lpath);  // leave no partial file behind
+      co_await local->async_rm_file(lpath);
     } catch (...) {
     }
     std::rethrow_exception(failure);
@@ -257,17 +268,7 @@ Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callbac
   if (cb) cb->set_size(i.size);
   std::unique_ptr<AsyncFile> src = co_await local->async_open(lpath, "rb");
   std::unique_ptr<AsyncFile> dst = co_await do_open(rpath, OpenMode::parse("wb", rpath), {});
-  std::exception_ptr failure;
-  try {
-    while (auto chunk = co_await src->next_chunk(1 << 20)) {
-      co_await dst->write(chunk->view());
-      if (cb) cb->relative_update(chunk->size());
-    }
-    co_await dst->close();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  co_await src->close();
+  std::exception_ptr failure = co_await copy_stream(*src, *dst, cb);
   if (failure) std::rethrow_exception(failure);
 }
 
@@ -287,32 +288,30 @@ Task<std::string> FileSystem::do_checksum(std::string p) {
 
 // ---- derived single-path methods ---------------------------------------------------------------
 
-Task<bool> FileSystem::async_exists(std::string p) {
+namespace {
+// The info of `p`, or nullopt when nothing is there; other failures (a network error) are thrown.
+Task<std::optional<FileInfo>> info_if_exists(FileSystem& fs, std::string p) {
   try {
-    co_await async_info(std::move(p));
-    co_return true;
+    co_return co_await fs.async_info(std::move(p));
   } catch (const FileNotFoundError&) {
   } catch (const NotADirectoryError&) {
   }
-  co_return false;
+  co_return std::nullopt;
+}
+}  // namespace
+
+Task<bool> FileSystem::async_exists(std::string p) {
+  co_return (co_await info_if_exists(*this, std::move(p))).has_value();
 }
 
 Task<bool> FileSystem::async_isdir(std::string p) {
-  try {
-    co_return (co_await async_info(std::move(p))).is_dir();
-  } catch (const FileNotFoundError&) {
-  } catch (const NotADirectoryError&) {
-  }
-  co_return false;
+  auto i = co_await info_if_exists(*this, std::move(p));
+  co_return i && i->is_dir();
 }
 
 Task<bool> FileSystem::async_isfile(std::string p) {
-  try {
-    co_return (co_await async_info(std::move(p))).is_file();
-  } catch (const FileNotFoundError&) {
-  } catch (const NotADirectoryError&) {
-  }
-  co_return false;
+  auto i = co_await info_if_exists(*this, std::move(p));
+  co_return i && i->is_file();
 }
 
 Task<std::uint64_t> FileSystem::async_size(std::string p) {
