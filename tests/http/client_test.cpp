@@ -339,7 +339,9 @@ TEST_CASE("client: a stopped loop ends requests in flight", "[http][client]") {
   Client c(*loop, quick());
   std::exception_ptr error;
   std::atomic<bool> finished{false};
-  cofs::spawn(*loop, [&]() -> cofs::Task<void> {
+  // Captureless: a coroutine lambda's captures die with the lambda, its parameters do not.
+  auto hang = [](Client& c, std::exception_ptr& error,
+                 std::atomic<bool>& finished) -> cofs::Task<void> {
     Request r;
     r.url = fault_server().url("/hang");
     try {
@@ -348,7 +350,8 @@ TEST_CASE("client: a stopped loop ends requests in flight", "[http][client]") {
       error = std::current_exception();
     }
     finished = true;
-  }());
+  };
+  cofs::spawn(*loop, hang(c, error, finished));
   std::this_thread::sleep_for(200ms);
   loop->stop();
   loop->wait_stopped();
