@@ -1,6 +1,7 @@
 #include "cofs/runtime/io_loop.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -234,6 +235,7 @@ bool IoLoop::try_post(LoopWork* work) noexcept {
     }
     remote_tail_ = work;
   }
+  poster_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
   remote_nonempty_.store(true, std::memory_order_seq_cst);
   if (sleeping_.load(std::memory_order_seq_cst)) eventfd_write(wake_fd_, 1);
   return true;
@@ -263,6 +265,8 @@ void IoLoop::run_ready() {
 
 bool IoLoop::turn(bool may_block) {
   turns_.fetch_add(1, std::memory_order_relaxed);
+  const int cpu = sched_getcpu();
+  loop_cpu_.store(cpu, std::memory_order_relaxed);
   bool served_remote = false;
   if (remote_nonempty_.load(std::memory_order_acquire)) {
     LoopWork* head;
@@ -287,7 +291,9 @@ bool IoLoop::turn(bool may_block) {
   // `may_block` was decided before this turn began the stop: a stopping loop with nothing in
   // flight must not sleep (stop()'s wake-up may already have been consumed by an earlier turn).
   bool block = may_block && ready_.empty() && !(stopping_ && pending_count_ == 0);
-  if (block && served_remote) {
+  // Spinning only pays when the thread that posted runs on another CPU: on this one it would
+  // only keep that thread from running.
+  if (block && served_remote && poster_cpu_.load(std::memory_order_relaxed) != cpu) {
     auto until = Clock::now() + kSpin;
     while (!remote_nonempty_.load(std::memory_order_acquire) && Clock::now() < until) cpu_relax();
   }

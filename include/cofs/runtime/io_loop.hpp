@@ -182,6 +182,9 @@ class IoLoop {
   bool belongs_to_this_process() const noexcept { return generation_ == fork_generation(); }
   /// Used by blocking callers to decide whether a short spin is worth it.
   std::uint64_t turns() const noexcept { return turns_.load(std::memory_order_relaxed); }
+  /// The CPU the loop's thread last ran a turn on (-1: unknown). A caller on the same CPU should
+  /// not spin waiting for the loop: it would only keep the loop from running.
+  int last_cpu() const noexcept { return loop_cpu_.load(std::memory_order_relaxed); }
 
  private:
   friend class Reactor;
@@ -229,6 +232,8 @@ class IoLoop {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> turns_{0};
+  std::atomic<int> loop_cpu_{-1};
+  std::atomic<int> poster_cpu_{-1};  // CPU of the latest post from another thread
 
   std::atomic<std::thread::id> owner_{};
   std::thread thread_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,9 +57,9 @@ class Completion {
     }
   }
   /// Waits until set() or `deadline`; returns false on timeout.
-  bool wait(std::optional<Clock::time_point> deadline) noexcept {
+  bool wait(std::optional<Clock::time_point> deadline, bool spin = true) noexcept {
     // Most calls finish within microseconds: spin briefly before sleeping in the kernel.
-    for (int i = 0; i < 4000; ++i) {
+    for (int i = 0; spin && i < 4000; ++i) {
       if (state_.load(std::memory_order_acquire) == 1) return true;
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
@@ -176,7 +177,8 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   }
   std::optional<Clock::time_point> deadline;
   if (timeout) deadline = Clock::now() + *timeout;
-  if (!state->done.wait(deadline)) {
+  // Spin only when the loop runs on another CPU than this thread.
+  if (!state->done.wait(deadline, sched_getcpu() != loop.last_cpu())) {
     if (state->claim()) {
       // Cancel on the loop's thread, where every stop callback of cofs expects to run.
       loop.try_post([state] { state->stop.request_stop(); });
