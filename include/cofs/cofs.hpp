@@ -1,6 +1,7 @@
 // cofs: one coroutine filesystem interface over local disks, HTTP(S) and memory.
 #pragma once
 
+#include "cofs/fs/async_wrapper.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/fs/path.hpp"
 #include "cofs/fs/registry.hpp"
@@ -10,4 +11,3 @@
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/sync.hpp"
 #include "cofs/runtime/task.hpp"
-#include "cofs/fs/async_wrapper.hpp"
