@@ -209,7 +209,17 @@ std::string LocalFileSystem::unstrip_protocol(std::string_view p) const {
 // ---- reading -------------------------------------------------------------------------------
 
 Task<std::vector<FileInfo>> LocalFileSystem::do_ls(std::string p) {
-  local::DirListing l = co_await engine_->list_dir(p, true);
+  co_return co_await list(std::move(p), true);
+}
+
+Task<std::vector<FileInfo>> LocalFileSystem::do_ls_types(std::string p) {
+  co_return co_await list(std::move(p), false);
+}
+
+// One listing for both: with `detail` a statx per entry (sorted, as ls promises); without it,
+// what getdents gives (names and types), for find, glob and walk.
+Task<std::vector<FileInfo>> LocalFileSystem::list(std::string p, bool detail) {
+  local::DirListing l = co_await engine_->list_dir(p, detail);
   if (l.error == ENOTDIR) {
     std::vector<FileInfo> one;
     one.push_back(co_await do_info(p));
@@ -220,33 +230,21 @@ Task<std::vector<FileInfo>> LocalFileSystem::do_ls(std::string p) {
   out.reserve(l.entries.size());
   const std::string prefix = p == "/" ? p : p + "/";
   for (local::DirEntry& e : l.entries) {
+    if (!detail) {
+      FileInfo& i = out.emplace_back();
+      i.name = prefix + e.name;
+      i.type = e.d_type == DT_DIR   ? FileType::directory
+               : e.d_type == DT_REG ? FileType::file
+                                    : FileType::other;
+      continue;
+    }
     if (e.stat_error != 0) continue;  // removed while listed
     out.push_back(make_info(prefix + e.name, e.st, e.link_target_ok ? &e.target : nullptr,
                             std::move(e.link_target)));
   }
-  std::sort(out.begin(), out.end(),
-            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
-  co_return out;
-}
-
-Task<std::vector<FileInfo>> LocalFileSystem::do_ls_types(std::string p) {
-  // find, glob and walk need names and types only: getdents gives both without a stat each.
-  local::DirListing l = co_await engine_->list_dir(p, false);
-  if (l.error == ENOTDIR) {
-    std::vector<FileInfo> one;
-    one.push_back(co_await do_info(p));
-    co_return one;
-  }
-  if (l.error != 0) throw_errno(l.error, "ls", p);
-  std::vector<FileInfo> out;
-  out.reserve(l.entries.size());
-  const std::string prefix = p == "/" ? p : p + "/";
-  for (local::DirEntry& e : l.entries) {
-    FileInfo& i = out.emplace_back();
-    i.name = prefix + e.name;
-    i.type = e.d_type == DT_DIR   ? FileType::directory
-             : e.d_type == DT_REG ? FileType::file
-                                  : FileType::other;
+  if (detail) {
+    std::sort(out.begin(), out.end(),
+              [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
   }
   co_return out;
 }
