@@ -1,7 +1,5 @@
 #include "transfer.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -33,16 +31,6 @@ int http_version(CURL* e) {
     default:
       return 0;
   }
-}
-
-// A large body is written once, front to back: on 2 MiB pages it costs 512 page faults per GiB
-// instead of 262144 (each one expensive, under virtualisation especially).
-void advise_huge_pages(std::byte* p, std::size_t n) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  if (n < 4 * kHuge) return;
-  auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
 std::error_code protocol_error() {
@@ -345,7 +333,6 @@ void Transfer::start_body() {
     std::uint64_t want = total > skip_ ? total - skip_ : 0;
     if (limit_) want = std::min(want, *limit_);
     body_.reserve(static_cast<std::size_t>(want));  // the body is held once, never regrown
-    advise_huge_pages(body_.data(), body_.capacity());
   }
 }
 

@@ -1,0 +1,94 @@
+// Where Bytes keep their contents: malloc for small buffers; for large ones a 2 MiB-aligned
+// anonymous mapping advised for transparent huge pages, grown by moving its pages (mremap), never
+// by copying them.
+#include <sys/mman.h>
+
+#include <cstdint>
+
+#include "cofs/fs/bytes.hpp"
+
+namespace cofs::detail {
+namespace {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+bool is_mapped(std::size_t cap) noexcept {
+  return cap >= kBytesMappedFrom;
+}
+
+std::size_t round_to_huge(std::size_t n) {
+  if (n > SIZE_MAX - kHugePage) throw std::bad_alloc();
+  return (n + kHugePage - 1) & ~(kHugePage - 1);
+}
+
+/// A fresh anonymous mapping of `len` (a multiple of 2 MiB) at a 2 MiB boundary, advised for
+/// huge pages (the advice fails harmlessly where THP is off).
+std::byte* map_aligned(std::size_t len) {
+  void* raw =
+      ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  auto start = reinterpret_cast<std::uintptr_t>(raw);
+  auto aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  std::uintptr_t tail = start + len + kHugePage - (aligned + len);
+  if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + len), tail);
+  ::madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
+  return reinterpret_cast<std::byte*>(aligned);
+}
+
+}  // namespace
+
+std::byte* bytes_resize(std::byte* p, std::size_t& cap, std::size_t size, std::size_t n) {
+  const std::size_t keep = std::min(size, n);
+  if (!is_mapped(n)) {
+    std::byte* q;
+    if (!is_mapped(cap)) {
+      q = static_cast<std::byte*>(std::realloc(p, n > 0 ? n : 1));
+      if (q == nullptr) throw std::bad_alloc();
+    } else {
+      q = static_cast<std::byte*>(std::malloc(n > 0 ? n : 1));
+      if (q == nullptr) throw std::bad_alloc();
+      if (keep > 0) std::memcpy(q, p, keep);
+      ::munmap(p, cap);
+    }
+    cap = n;
+    return q;
+  }
+  const std::size_t len = round_to_huge(n);
+  if (!is_mapped(cap)) {
+    std::byte* fresh = map_aligned(len);
+    if (keep > 0) std::memcpy(fresh, p, keep);
+    std::free(p);
+    cap = len;
+    return fresh;
+  }
+  if (len <= cap) {
+    if (len < cap) ::munmap(p + len, cap - len);
+    cap = len;
+    return p;
+  }
+  // Grow in place when the address space after the mapping is free; otherwise move the pages
+  // (page tables, not bytes) to the start of a larger aligned mapping.
+  if (::mremap(p, cap, len, 0) != MAP_FAILED) {
+    cap = len;
+    return p;
+  }
+  std::byte* fresh = map_aligned(len);
+  if (::mremap(p, cap, cap, MREMAP_MAYMOVE | MREMAP_FIXED, fresh) == MAP_FAILED) {
+    if (keep > 0) std::memcpy(fresh, p, keep);
+    ::munmap(p, cap);
+  }
+  cap = len;
+  return fresh;
+}
+
+void bytes_free(std::byte* p, std::size_t cap) noexcept {
+  if (p == nullptr) return;
+  if (is_mapped(cap)) {
+    ::munmap(p, cap);
+  } else {
+    std::free(p);
+  }
+}
+
+}  // namespace cofs::detail
