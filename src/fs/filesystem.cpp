@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <numeric>
 #include <ranges>
 #include <set>
 
@@ -392,58 +393,127 @@ struct Listing {
 
 }  // namespace
 
-Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptions o) {
-  co_return co_await walk_tree(strip_protocol(p), o, true);
+namespace {
+
+/// Sorts `items` by `name(item)` and keeps the first of each name. Every name starts with its
+/// first `skip` bytes in common. Sorting 8-byte keys (the next bytes, big-endian) beside an index
+/// settles most comparisons without touching the strings; ties compare the rest.
+template <class T, class Name>
+void sort_unique_by_name(std::vector<T>& items, Name name, std::size_t skip) {
+  struct Key {
+    std::uint64_t head;
+    std::uint32_t index;
+  };
+  std::vector<Key> keys(items.size());
+  for (std::uint32_t i = 0; i < items.size(); ++i) {
+    std::string_view t = std::string_view(name(items[i])).substr(skip);
+    std::uint64_t head = 0;
+    for (std::size_t j = 0; j < 8; ++j)
+      head = head << 8 | (j < t.size() ? static_cast<unsigned char>(t[j]) : 0u);
+    keys[i] = {head, i};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return std::string_view(name(items[a.index])).substr(skip) <
+           std::string_view(name(items[b.index])).substr(skip);
+  });
+  std::vector<T> sorted;
+  sorted.reserve(items.size());
+  for (const Key& k : keys) {
+    if (!sorted.empty() && name(sorted.back()) == name(items[k.index])) continue;
+    sorted.push_back(std::move(items[k.index]));
+  }
+  items = std::move(sorted);
 }
 
-// find's walk: one level at a time, every directory of a level listed concurrently.
-Task<std::vector<FileInfo>> FileSystem::walk_tree(std::string root, FindOptions o, bool detail) {
+}  // namespace
+
+struct FileSystem::TreeName {
+  std::string name;
+  bool is_dir;
+  explicit TreeName(FileInfo&& i) : name(std::move(i.name)), is_dir(i.is_dir()) {}
+};
+
+// find's walk: one level at a time, every directory of a level listed concurrently. Each
+// listing is folded into the result as it arrives, so that only the listings in flight are held
+// besides the result (and their memory is reused from one to the next).
+template <class Item>
+Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o) {
+  constexpr bool detail = std::is_same_v<Item, FileInfo>;
   if (o.maxdepth && *o.maxdepth < 1)
     throw InvalidArgumentError("find", root, "maxdepth must be at least 1");
   FileInfo root_info = co_await do_info(root);
-  std::vector<FileInfo> out;
+  auto item = [](FileInfo&& i) {
+    if constexpr (std::is_same_v<Item, std::string>) {
+      return std::move(i.name);
+    } else {
+      return Item(std::move(i));
+    }
+  };
+  std::vector<Item> out;
   if (!root_info.is_dir()) {
-    out.push_back(std::move(root_info));
+    out.push_back(item(std::move(root_info)));
     co_return out;
   }
-  if (o.withdirs) out.push_back(root_info);
+  if (o.withdirs) out.push_back(item(FileInfo(root_info)));
   const BatchSize batch = resolve_batch("find", o.batch_size, false);
-  std::set<std::string> seen{root};
-  std::vector<std::string> level{root};
-  for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
-    auto listings =
-        co_await gather(level | std::views::transform([this, detail](const std::string& d) {
-                          return detail ? do_ls(d) : do_ls_types(d);
-                        }),
-                        GatherOptions{.batch_size = batch});
+  struct Fold {
+    const FindOptions& o;
+    std::vector<Item>& out;
+    decltype(item) make;
+    std::set<std::string> seen;
     std::vector<std::string> next;
-    for (auto& listing : listings) {
-      for (FileInfo& e : listing.value()) {
+    void take(std::vector<FileInfo> listing) {
+      for (FileInfo& e : listing) {
         if (e.is_dir()) {
           if (!seen.insert(e.name).second) continue;  // a listing that names itself or a parent
           next.push_back(e.name);
           if (!o.withdirs) continue;
         }
-        out.push_back(std::move(e));
+        out.push_back(make(std::move(e)));
       }
     }
-    level = std::move(next);
+  } fold{o, out, item, {root}, {}};
+  // Parameters, not captures: the coroutine outlives the lambda object that made it.
+  auto list_one = [](FileSystem* self, std::string d, Fold* f) -> Task<void> {
+    if constexpr (detail) {
+      f->take(co_await self->do_ls(std::move(d)));
+    } else {
+      f->take(co_await self->do_ls_types(std::move(d)));
+    }
+  };
+  std::vector<std::string> level{root};
+  for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
+    fold.next.clear();
+    // The first failing listing cancels the rest and is rethrown.
+    co_await gather(level | std::views::transform([this, &fold, list_one](const std::string& d) {
+                      return list_one(this, d, &fold);
+                    }),
+                    GatherOptions{.batch_size = batch});
+    level = std::move(fold.next);
   }
   // Sorted by name, each name once (a listing may name an entry twice).
-  std::sort(out.begin(), out.end(),
-            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const FileInfo& a, const FileInfo& b) { return a.name == b.name; }),
-            out.end());
+  auto name = [](const Item& i) -> const std::string& {
+    if constexpr (std::is_same_v<Item, std::string>) {
+      return i;
+    } else {
+      return i.name;
+    }
+  };
+  std::size_t skip = root.size();
+  for (const Item& i : out) {
+    if (name(i).compare(0, skip, root) != 0) skip = 0;
+  }
+  sort_unique_by_name(out, name, skip);
   co_return out;
 }
 
+Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptions o) {
+  co_return co_await walk_tree<FileInfo>(strip_protocol(p), o);
+}
+
 Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions o) {
-  std::vector<FileInfo> infos = co_await walk_tree(strip_protocol(p), o, false);
-  std::vector<std::string> names;
-  names.reserve(infos.size());
-  for (auto& i : infos) names.push_back(std::move(i.name));
-  co_return names;
+  co_return co_await walk_tree<std::string>(strip_protocol(p), o);
 }
 
 Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional<int> maxdepth) {
@@ -495,20 +565,20 @@ Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern,
   std::string root = g.root().empty() ? strip_protocol("/") : g.root();
   std::optional<int> depth = g.depth();
   if (!depth && maxdepth) depth = *maxdepth + path::depth_below(root, s.substr(0, s.find("**")));
-  std::vector<FileInfo> all;
+  std::vector<TreeName> all;
   try {
-    all = co_await walk_tree(root, {.maxdepth = depth, .withdirs = true}, false);
+    all = co_await walk_tree<TreeName>(root, {.maxdepth = depth, .withdirs = true});
   } catch (const FileNotFoundError&) {
     co_return std::vector<std::string>{};
   } catch (const NotADirectoryError&) {
     co_return std::vector<std::string>{};
   }
   std::vector<std::string> out;
-  for (FileInfo& i : all) {
+  for (TreeName& i : all) {
     if (i.name == root && path::has_magic(s)) {
       if (!g.matches(i.name)) continue;
     }
-    if (dirs_only && !i.is_dir()) continue;
+    if (dirs_only && !i.is_dir) continue;
     if (g.matches(i.name)) out.push_back(std::move(i.name));
   }
   co_return out;

@@ -218,17 +218,19 @@ DirListing list_blocking(const std::string& path, bool details) {
   }
   if (details && out.error == 0) {
     for (DirEntry& e : out.entries) {
+      e.details = std::make_unique<EntryDetails>();
+      EntryDetails& d = *e.details;
       if (::statx(dfd, e.name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME,
-                  &e.st) < 0) {
-        e.stat_error = errno;
+                  &d.st) < 0) {
+        d.stat_error = errno;
         continue;
       }
-      if (S_ISLNK(e.st.stx_mode)) {
+      if (S_ISLNK(d.st.stx_mode)) {
         char target[4096];
         ssize_t len = ::readlinkat(dfd, e.name.c_str(), target, sizeof target);
-        if (len >= 0) e.link_target.assign(target, static_cast<std::size_t>(len));
-        e.link_target_ok =
-            ::statx(dfd, e.name.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &e.target) == 0;
+        if (len >= 0) d.link_target.assign(target, static_cast<std::size_t>(len));
+        d.link_target_ok =
+            ::statx(dfd, e.name.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &d.target) == 0;
       }
     }
   }

@@ -238,9 +238,10 @@ Task<std::vector<FileInfo>> LocalFileSystem::list(std::string p, bool detail) {
                                     : FileType::other;
       continue;
     }
-    if (e.stat_error != 0) continue;  // removed while listed
-    out.push_back(make_info(prefix + e.name, e.st, e.link_target_ok ? &e.target : nullptr,
-                            std::move(e.link_target)));
+    local::EntryDetails& d = *e.details;
+    if (d.stat_error != 0) continue;  // removed while listed
+    out.push_back(make_info(prefix + e.name, d.st, d.link_target_ok ? &d.target : nullptr,
+                            std::move(d.link_target)));
   }
   if (detail) {
     std::sort(out.begin(), out.end(),

@@ -64,6 +64,29 @@ TEST_CASE("find, walk and du over a tree", "[conformance]") {
   });
 }
 
+TEST_CASE("find returns names in plain string order, each once", "[conformance]") {
+  for_each_backend([](Backend& b) {
+    // '-' and '.' sort before '/', so this is not a depth-first order; the long shared heads
+    // make the walk's sort compare past its 8-byte keys.
+    for (const char* n : {"a/x", "a-b", "a.c", "ab", "same-long-head/1", "same-long-head-2",
+                          "same-long-headed", "same-long-head/sub/3"})
+      write(b, n, "x");
+    std::vector<std::string> names = b.fs->find(b.root);
+    std::vector<std::string> expected = names;
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+    CHECK(names == expected);
+    CHECK(names.size() == 8);
+    auto infos = b.fs->find_info(b.root, {.withdirs = true});
+    CHECK(infos.size() == 12);  // the root, a, same-long-head, its sub, and the 8 files
+    CHECK(std::is_sorted(infos.begin(), infos.end(),
+                         [](const FileInfo& x, const FileInfo& y) { return x.name < y.name; }));
+    CHECK(b.fs->glob(b.at("same-long-head*")) ==
+          std::vector<std::string>{b.at("same-long-head"), b.at("same-long-head-2"),
+                                   b.at("same-long-headed")});
+  });
+}
+
 TEST_CASE("glob: *, **, ?, [...] and [!...]", "[conformance]") {
   for_each_backend([](Backend& b) {
     make_tree(b);

@@ -224,8 +224,11 @@ TEST_CASE("engines: directory listing with details", "[local][engine]") {
       DirListing l = lt.run(e->list_dir(dir.path(), true));
       REQUIRE(l.error == 0);
       REQUIRE(l.entries.size() == 4);
-      std::map<std::string, DirEntry> by;
-      for (auto& x : l.entries) by[x.name] = x;
+      std::map<std::string, EntryDetails> by;
+      for (auto& x : l.entries) {
+        REQUIRE(x.details);
+        by[x.name] = *x.details;
+      }
       CHECK(by["a"].st.stx_size == 5);
       CHECK(S_ISDIR(by["d"].st.stx_mode));
       CHECK(S_ISLNK(by["link"].st.stx_mode));

@@ -374,7 +374,12 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   Task<std::vector<PathError>> run_bulk(std::string_view op, std::vector<Task<void>> tasks,
                                         std::vector<std::string> names, const BulkOptions& o,
                                         bool local_files);
-  Task<std::vector<FileInfo>> walk_tree(std::string root, FindOptions o, bool detail);
+  /// find's walk. Item is FileInfo (every entry's details, through do_ls), or TreeName (names and
+  /// types, for glob) or std::string (names, for find) through do_ls_types: a fraction of the
+  /// memory and time of details.
+  struct TreeName;
+  template <class Item>
+  Task<std::vector<Item>> walk_tree(std::string root, FindOptions o);
   Task<std::vector<PathError>> transfer(std::string_view op, std::vector<std::string> sources,
                                         bool source_is_str, std::string dest, BulkOptions options);
 
