@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <random>
 
 #include "cofs/fs/path.hpp"
@@ -310,19 +311,55 @@ Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64
 
 // ---- writing -------------------------------------------------------------------------------
 
+namespace {
+
+/// Where a write to `p` lands when `p` is a symbolic link: the end of its chain of links (which
+/// need not exist yet). Runs on the pool: readlink has no asynchronous form.
+std::string link_destination(std::string p) {
+  for (int hops = 0; hops < 40; ++hops) {
+    char buf[4096];
+    ssize_t n = ::readlink(p.c_str(), buf, sizeof buf);
+    if (n < 0) return p;  // not a link (any more), or missing: p itself
+    std::string t(buf, static_cast<std::size_t>(n));
+    if (t.empty() || t[0] != '/') {
+      std::string parent = path::parent(p);
+      t = (parent.empty() ? std::string(".") : parent) + (parent == "/" ? "" : "/") + t;
+    }
+    p = std::move(t);
+  }
+  return p;  // a loop: the open below fails with ELOOP
+}
+
+}  // namespace
+
 Task<void> LocalFileSystem::do_pipe_file(std::string p, Bytes data) {
   // Written to a temporary file and renamed over the target: readers see the old contents or
-  // the new, and a failed write leaves nothing behind.
-  std::string tmp = temp_beside(p);
+  // the new, and a failed write leaves nothing behind. Replacing a file keeps what writing it in
+  // place would keep: its permission bits, and a symbolic link (the link's target is written).
+  std::string dest = p;
+  std::optional<mode_t> keep_mode;
+  struct statx st {};
+  if (co_await engine_->stat(p.c_str(), false, &st) == 0) {
+    if (S_ISLNK(st.stx_mode)) {
+      const std::string* link = &p;
+      dest = co_await engine_->blocking([link] { return link_destination(*link); });
+      if (co_await engine_->stat(dest.c_str(), true, &st) != 0) st.stx_mode = 0;
+    }
+    if (S_ISREG(st.stx_mode)) keep_mode = st.stx_mode & 07777;
+  }
+  std::string tmp = temp_beside(dest);
   int fd = co_await engine_->open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0666);
   if (fd < 0) {
     // A missing parent, no permission: say it of the path the caller named.
     throw_errno(-fd, "pipe_file", p);
   }
-  long r = co_await engine_->write_full(fd, data.data(), data.size(), 0);
+  long r = 0;
+  // The mode exactly (open's is masked by the umask); a metadata call that does not wait on IO.
+  if (keep_mode && ::fchmod(fd, *keep_mode) != 0) r = -errno;
+  if (r == 0) r = co_await engine_->write_full(fd, data.data(), data.size(), 0);
   int c = co_await engine_->close(fd);
   if (r == 0 && c < 0) r = c;
-  if (r == 0) r = co_await engine_->rename(tmp.c_str(), p.c_str());
+  if (r == 0) r = co_await engine_->rename(tmp.c_str(), dest.c_str());
   if (r < 0) {
     co_await engine_->unlink(tmp.c_str());
     throw_errno(static_cast<int>(-r), "pipe_file", p);

@@ -407,6 +407,52 @@ TEST_CASE("local: paths, URLs and the registry", "[local]") {
   CHECK(url_to_fs(dir / "u").first->protocol() == "file");
 }
 
+TEST_CASE("local: pipe_file over a file keeps its mode, over a link writes the target",
+          "[local][atomic]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      TempDir dir;
+      std::string script = dir / "run.sh";
+      write_file(script, "old");
+      ::chmod(script.c_str(), 0751);
+      fs->pipe_file(script, std::string_view("#!/bin/sh\n"));
+      struct stat st {};
+      REQUIRE(::stat(script.c_str(), &st) == 0);
+      CHECK((st.st_mode & 07777) == 0751);
+      CHECK(test::read_file(script) == "#!/bin/sh\n");
+
+      // A link (relative, through a second link) is kept; the file it ends at is replaced.
+      std::filesystem::create_directory(dir / "real");
+      write_file(dir / "real/data", "old data");
+      ::chmod((dir / "real/data").c_str(), 0640);
+      std::filesystem::create_symlink("real/data", dir / "hop");
+      std::filesystem::create_symlink("hop", dir / "link");
+      fs->pipe_file(dir / "link", std::string_view("new data"));
+      CHECK(std::filesystem::is_symlink(dir / "link"));
+      CHECK(std::filesystem::is_symlink(dir / "hop"));
+      CHECK(test::read_file(dir / "real/data") == "new data");
+      REQUIRE(::stat((dir / "real/data").c_str(), &st) == 0);
+      CHECK((st.st_mode & 07777) == 0640);
+
+      // A dangling link: the file it names is created.
+      std::filesystem::create_symlink("made-by-write", dir / "dangling");
+      fs->pipe_file(dir / "dangling", std::string_view("made"));
+      CHECK(std::filesystem::is_symlink(dir / "dangling"));
+      CHECK(test::read_file(dir / "made-by-write") == "made");
+
+      // A new file gets the usual mode; no temporary file is left anywhere.
+      fs->pipe_file(dir / "fresh", std::string_view("x"));
+      REQUIRE(::stat((dir / "fresh").c_str(), &st) == 0);
+      mode_t mask = ::umask(0);
+      ::umask(mask);
+      CHECK((st.st_mode & 0777) == (0666 & ~mask));
+      CHECK(count_entries(dir.path()) == 7);
+      CHECK(count_entries(dir / "real") == 1);
+    }
+  }
+}
+
 TEST_CASE("local: ls details, links, times, copy and move", "[local]") {
   for (const char* e : kEngines) {
     DYNAMIC_SECTION(e) {
