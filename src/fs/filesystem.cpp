@@ -382,6 +382,12 @@ Task<Bytes> FileSystem::async_read_block(std::string p, std::uint64_t offset,
       end ? std::optional(static_cast<std::int64_t>(*end)) : std::nullopt);
 }
 
+std::string FileSystem::subject_of(const std::vector<std::string>& paths) {
+  if (paths.empty()) return "(no paths)";
+  if (paths.size() == 1) return paths.front();
+  return paths.front() + " (and " + std::to_string(paths.size() - 1) + " more)";
+}
+
 // ---- tree walks ---------------------------------------------------------------------------------
 
 namespace {

@@ -90,6 +90,24 @@ TEST_CASE("AsyncFileSystemWrapper bounds the blocking calls in flight", "[wrappe
   CHECK(out.size() == 40);
   CHECK(impl->max_in_flight == 3);  // gather allowed 40, the pool admits 3
   CHECK_THROWS_AS(AsyncFileSystemWrapper(impl, 0), InvalidArgumentError);
+
+  // A blocking call past the filesystem's timeout names the operation and the path.
+  impl->delay = std::chrono::milliseconds(300);
+  fs.set_timeout(std::chrono::milliseconds(20));
+  try {
+    fs.cat_file("/w/7");
+    FAIL("no timeout");
+  } catch (const TimeoutError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("cat_file") && Catch::Contains("/w/7"));
+  }
+  try {
+    fs.cat({"/w/1", "/w/2", "/w/3"});
+    FAIL("no timeout");
+  } catch (const TimeoutError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("cat") && Catch::Contains("/w/1 (and 2 more)"));
+  }
+  fs.set_timeout(std::nullopt);
+  impl->delay = std::chrono::milliseconds(0);
 }
 
 TEST_CASE("MemoryFileSystem from many threads, and the loop's own thread refuses blocking",

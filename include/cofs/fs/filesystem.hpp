@@ -166,136 +166,139 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   Task<std::vector<PathError>> async_rm(std::string path, BulkOptions options = {});
 
   // ---- blocking twins: the same calls, run on the loop by sync() --------------------------
-  std::vector<FileInfo> ls(std::string path) { return call("ls", async_ls(std::move(path))); }
-  std::vector<std::string> ls_names(std::string p) {
-    return call("ls", async_ls_names(std::move(p)));
-  }
-  FileInfo info(std::string path) { return call("info", async_info(std::move(path))); }
+  std::vector<FileInfo> ls(std::string path) { return call("ls", path, async_ls(path)); }
+  std::vector<std::string> ls_names(std::string p) { return call("ls", p, async_ls_names(p)); }
+  FileInfo info(std::string path) { return call("info", path, async_info(path)); }
   Bytes cat_file(std::string path, std::optional<std::int64_t> start = {},
                  std::optional<std::int64_t> end = {}) {
-    return call("cat_file", async_cat_file(std::move(path), start, end));
+    return call("cat_file", path, async_cat_file(path, start, end));
   }
   void pipe_file(std::string path, Bytes data) {
-    call("pipe_file", async_pipe_file(std::move(path), std::move(data)));
+    call("pipe_file", path, async_pipe_file(path, std::move(data)));
   }
   void pipe_file(std::string path, std::string_view data) {
     pipe_file(std::move(path), Bytes(data));
   }
-  void rm_file(std::string path) { call("rm_file", async_rm_file(std::move(path))); }
+  void rm_file(std::string path) { call("rm_file", path, async_rm_file(path)); }
   void mkdir(std::string path, bool create_parents = true) {
-    call("mkdir", async_mkdir(std::move(path), create_parents));
+    call("mkdir", path, async_mkdir(path, create_parents));
   }
   void makedirs(std::string path, bool exist_ok = false) {
-    call("makedirs", async_makedirs(std::move(path), exist_ok));
+    call("makedirs", path, async_makedirs(path, exist_ok));
   }
-  void rmdir(std::string path) { call("rmdir", async_rmdir(std::move(path))); }
+  void rmdir(std::string path) { call("rmdir", path, async_rmdir(path)); }
   void cp_file(std::string src, std::string dst) {
-    call("cp_file", async_cp_file(std::move(src), std::move(dst)));
+    call("cp_file", src, async_cp_file(src, std::move(dst)));
   }
   void mv_file(std::string src, std::string dst) {
-    call("mv_file", async_mv_file(std::move(src), std::move(dst)));
+    call("mv_file", src, async_mv_file(src, std::move(dst)));
   }
   void touch(std::string path, bool truncate = true) {
-    call("touch", async_touch(std::move(path), truncate));
+    call("touch", path, async_touch(path, truncate));
   }
   void get_file(std::string rpath, std::string lpath, Callback* callback = nullptr) {
-    call("get_file", async_get_file(std::move(rpath), std::move(lpath), callback));
+    call("get_file", rpath, async_get_file(rpath, std::move(lpath), callback));
   }
   void put_file(std::string lpath, std::string rpath, Callback* callback = nullptr) {
-    call("put_file", async_put_file(std::move(lpath), std::move(rpath), callback));
+    call("put_file", lpath, async_put_file(lpath, std::move(rpath), callback));
   }
   File open(std::string path, std::string mode = "rb", OpenOptions options = {}) {
-    return File(call("open", async_open(std::move(path), std::move(mode), options)));
+    return File(call("open", path, async_open(path, std::move(mode), options)));
   }
-  FileInfo::TimePoint modified(std::string p) {
-    return call("modified", async_modified(std::move(p)));
-  }
-  FileInfo::TimePoint created(std::string p) {
-    return call("created", async_created(std::move(p)));
-  }
-  std::string checksum(std::string p) { return call("checksum", async_checksum(std::move(p))); }
-  std::string ukey(std::string p) { return call("ukey", async_ukey(std::move(p))); }
-  bool exists(std::string path) { return call("exists", async_exists(std::move(path))); }
-  bool isdir(std::string path) { return call("isdir", async_isdir(std::move(path))); }
-  bool isfile(std::string path) { return call("isfile", async_isfile(std::move(path))); }
-  std::uint64_t size(std::string path) { return call("size", async_size(std::move(path))); }
+  FileInfo::TimePoint modified(std::string p) { return call("modified", p, async_modified(p)); }
+  FileInfo::TimePoint created(std::string p) { return call("created", p, async_created(p)); }
+  std::string checksum(std::string p) { return call("checksum", p, async_checksum(p)); }
+  std::string ukey(std::string p) { return call("ukey", p, async_ukey(p)); }
+  bool exists(std::string path) { return call("exists", path, async_exists(path)); }
+  bool isdir(std::string path) { return call("isdir", path, async_isdir(path)); }
+  bool isfile(std::string path) { return call("isfile", path, async_isfile(path)); }
+  std::uint64_t size(std::string path) { return call("size", path, async_size(path)); }
   std::vector<Outcome<std::uint64_t>> sizes(std::vector<std::string> paths, BulkOptions o = {}) {
-    return call("sizes", async_sizes(std::move(paths), o));
+    std::string subject = subject_of(paths);
+    return call("sizes", subject, async_sizes(std::move(paths), o));
   }
   Bytes head(std::string path, std::uint64_t size = 1024) {
-    return call("head", async_head(std::move(path), size));
+    return call("head", path, async_head(path, size));
   }
   Bytes tail(std::string path, std::uint64_t size = 1024) {
-    return call("tail", async_tail(std::move(path), size));
+    return call("tail", path, async_tail(path, size));
   }
   Bytes read_block(std::string path, std::uint64_t offset, std::optional<std::uint64_t> length,
                    std::optional<std::string> delimiter = {}) {
-    return call("read_block",
-                async_read_block(std::move(path), offset, length, std::move(delimiter)));
+    return call("read_block", path, async_read_block(path, offset, length, std::move(delimiter)));
   }
   CatResult cat(std::vector<std::string> paths, BulkOptions o = {}) {
-    return call("cat", async_cat(std::move(paths), o));
+    std::string subject = subject_of(paths);
+    return call("cat", subject, async_cat(std::move(paths), o));
   }
   CatResult cat(std::string path, BulkOptions o = {}) {
-    return call("cat", async_cat(std::move(path), o));
+    return call("cat", path, async_cat(path, o));
   }
   std::vector<Outcome<Bytes>> cat_ranges(std::vector<std::string> paths,
                                          std::vector<std::optional<std::int64_t>> starts,
                                          std::vector<std::optional<std::int64_t>> ends,
                                          BulkOptions o = {}) {
-    return call("cat_ranges",
+    std::string subject = subject_of(paths);
+    return call("cat_ranges", subject,
                 async_cat_ranges(std::move(paths), std::move(starts), std::move(ends), o));
   }
   std::vector<PathError> pipe(std::map<std::string, Bytes> files, BulkOptions o = {}) {
-    return call("pipe", async_pipe(std::move(files), o));
+    std::string subject = files.empty() ? std::string() : files.begin()->first;
+    if (files.size() > 1) subject += " (and " + std::to_string(files.size() - 1) + " more)";
+    return call("pipe", subject, async_pipe(std::move(files), o));
   }
   std::vector<std::string> find(std::string path, FindOptions o = {}) {
-    return call("find", async_find(std::move(path), o));
+    return call("find", path, async_find(path, o));
   }
   std::vector<FileInfo> find_info(std::string path, FindOptions o = {}) {
-    return call("find", async_find_info(std::move(path), o));
+    return call("find", path, async_find_info(path, o));
   }
   std::vector<WalkEntry> walk(std::string path, std::optional<int> maxdepth = {}) {
-    return call("walk", async_walk(std::move(path), maxdepth));
+    return call("walk", path, async_walk(path, maxdepth));
   }
   std::vector<std::string> glob(std::string pattern, std::optional<int> maxdepth = {}) {
-    return call("glob", async_glob(std::move(pattern), maxdepth));
+    return call("glob", pattern, async_glob(pattern, maxdepth));
   }
   std::uint64_t du(std::string path, std::optional<int> maxdepth = {}) {
-    return call("du", async_du(std::move(path), maxdepth));
+    return call("du", path, async_du(path, maxdepth));
   }
   std::vector<std::string> expand_path(std::vector<std::string> paths, bool recursive = false,
                                        std::optional<int> maxdepth = {}) {
-    return call("expand_path", async_expand_path(std::move(paths), recursive, maxdepth));
+    std::string subject = subject_of(paths);
+    return call("expand_path", subject, async_expand_path(std::move(paths), recursive, maxdepth));
   }
   std::vector<PathError> get(std::vector<std::string> rpaths, std::string lpath,
                              BulkOptions o = {}) {
-    return call("get", async_get(std::move(rpaths), std::move(lpath), o));
+    std::string subject = subject_of(rpaths);
+    return call("get", subject, async_get(std::move(rpaths), std::move(lpath), o));
   }
   std::vector<PathError> get(std::string rpath, std::string lpath, BulkOptions o = {}) {
-    return call("get", async_get(std::move(rpath), std::move(lpath), o));
+    return call("get", rpath, async_get(rpath, std::move(lpath), o));
   }
   std::vector<PathError> put(std::vector<std::string> lpaths, std::string rpath,
                              BulkOptions o = {}) {
-    return call("put", async_put(std::move(lpaths), std::move(rpath), o));
+    std::string subject = subject_of(lpaths);
+    return call("put", subject, async_put(std::move(lpaths), std::move(rpath), o));
   }
   std::vector<PathError> put(std::string lpath, std::string rpath, BulkOptions o = {}) {
-    return call("put", async_put(std::move(lpath), std::move(rpath), o));
+    return call("put", lpath, async_put(lpath, std::move(rpath), o));
   }
   std::vector<PathError> copy(std::vector<std::string> p1, std::string p2, BulkOptions o = {}) {
-    return call("copy", async_copy(std::move(p1), std::move(p2), o));
+    std::string subject = subject_of(p1);
+    return call("copy", subject, async_copy(std::move(p1), std::move(p2), o));
   }
   std::vector<PathError> copy(std::string p1, std::string p2, BulkOptions o = {}) {
-    return call("copy", async_copy(std::move(p1), std::move(p2), o));
+    return call("copy", p1, async_copy(p1, std::move(p2), o));
   }
   std::vector<PathError> mv(std::string p1, std::string p2, BulkOptions o = {}) {
-    return call("mv", async_mv(std::move(p1), std::move(p2), o));
+    return call("mv", p1, async_mv(p1, std::move(p2), o));
   }
   std::vector<PathError> rm(std::vector<std::string> paths, BulkOptions o = {}) {
-    return call("rm", async_rm(std::move(paths), o));
+    std::string subject = subject_of(paths);
+    return call("rm", subject, async_rm(std::move(paths), o));
   }
   std::vector<PathError> rm(std::string path, BulkOptions o = {}) {
-    return call("rm", async_rm(std::move(path), o));
+    return call("rm", path, async_rm(path, o));
   }
 
   /// For backends: Resolves [start, end) against `size` by cat_file's rules (throws naming op and
@@ -327,7 +330,9 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   Transaction transaction() { return Transaction(*this); }
   void start_transaction();
   Task<void> async_end_transaction(bool commit);
-  void end_transaction(bool commit) { call("end_transaction", async_end_transaction(commit)); }
+  void end_transaction(bool commit) {
+    call("end_transaction", "transaction", async_end_transaction(commit));
+  }
   bool in_transaction() const;
   /// Runs `action(commit)` when the transaction ends (for backends whose files stage their own
   /// writes). Outside a transaction, returns false and does nothing.
@@ -365,10 +370,14 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   BatchSize resolve_batch(std::string_view operation, const std::optional<BatchSize>& call_value,
                           bool local_files) const;
 
+  /// A blocking method: its async twin run by sync. `subject` (the path) names what a timeout or
+  /// a call from the loop's own thread was about.
   template <class T>
-  T call(std::string_view what, Task<T> task) {
-    return sync(*loop_, std::move(task), timeout_, what);
+  T call(std::string_view what, std::string_view subject, Task<T> task) {
+    return sync(*loop_, std::move(task), timeout_, what, subject);
   }
+  /// The subject of a bulk call: its first path, and how many more.
+  static std::string subject_of(const std::vector<std::string>& paths);
 
  private:
   Task<std::vector<PathError>> run_bulk(std::string_view op, std::vector<Task<void>> tasks,

@@ -149,17 +149,19 @@ std::string format_duration(Clock::duration d);
 }  // namespace detail
 
 /// Runs `task` on `loop` and blocks the calling thread until it finishes; returns its value or
-/// rethrows its exception here. `what` names the operation in error messages.
+/// rethrows its exception here. `what` names the operation and `subject` what it works on (a
+/// path; the loop's name when empty) in the errors sync itself raises.
 template <class T>
 T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std::nullopt,
-       std::string_view what = "sync") {
+       std::string_view what = "sync", std::string_view subject = {}) {
+  if (subject.empty()) subject = loop.name();
   if (loop.in_loop_thread()) {
-    throw Error(std::make_error_code(std::errc::resource_deadlock_would_occur), what, loop.name(),
+    throw Error(std::make_error_code(std::errc::resource_deadlock_would_occur), what, subject,
                 "cofs::sync was called on the IO loop's own thread, where blocking would "
                 "deadlock the loop: co_await the task instead");
   }
   if (timeout && *timeout < Clock::duration::zero()) {
-    throw InvalidArgumentError(what, loop.name(), "negative timeout");
+    throw InvalidArgumentError(what, subject, "negative timeout");
   }
   auto state = std::make_shared<detail::SyncState<T>>();
   detail::Detached runner = detail::run_for_sync<T>(std::move(task), state);
@@ -183,7 +185,7 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
       // Cancel on the loop's thread, where every stop callback of cofs expects to run.
       loop.try_post([state] { state->stop.request_stop(); });
       throw TimeoutError(
-          what, loop.name(),
+          what, subject,
           "timed out after " + detail::format_duration(*timeout) + "; the operation was cancelled");
     }
     // The task ended (or the loop closed) just as the time ran out: its outcome is on the way.
