@@ -116,6 +116,14 @@ IoLoop::~IoLoop() {
       thread_.join();
     }
   }
+  if (!closed_.load(std::memory_order_acquire)) {
+    // Never run to its end (driven by run_once, or never run): what is tracked here still holds
+    // resources against this loop (an HTTP multi handle and its sockets, say). End it as a stop
+    // would, so that nothing outlives the loop or is found again by a later loop at its address.
+    CurrentScope scope(this);
+    owner_.store(std::this_thread::get_id(), std::memory_order_release);
+    if (!stopping_) begin_stop();
+  }
   pool_.reset();
   // Anything still queued (a loop that was never run to its end) is dropped with the loop.
   reactor_->remove(wake_watch_);
