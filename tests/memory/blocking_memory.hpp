@@ -21,7 +21,7 @@ class BlockingMemory : public BlockingFileSystem {
       std::atomic<int>& n;
       ~Leave() { --n; }
     } leave{in_flight};
-    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    if (auto d = delay.load(); d.count() > 0) std::this_thread::sleep_for(d);
     return f();
   }
 
@@ -55,7 +55,8 @@ class BlockingMemory : public BlockingFileSystem {
 
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
-  std::chrono::microseconds delay{0};
+  // Atomic: a test may change it while calls that timed out still run on the pool.
+  std::atomic<std::chrono::microseconds> delay{std::chrono::microseconds(0)};
 
  private:
   std::shared_ptr<MemoryFileSystem> mem_;
