@@ -178,78 +178,76 @@ Client::Client(IoLoop& loop, ClientOptions options) : loop_(loop), options_(std:
 
 Client::~Client() = default;
 
-Task<Response> Client::fetch(Request request) {
-  auto req = std::make_shared<const Request>(std::move(request));
-  co_await loop_.resume_here();
+namespace {
+
+/// One attempt: a transfer run as far as its mode needs (the whole body; or the headers, and the
+/// whole body only when the status is an error, to retry or report it).
+Task<std::unique_ptr<Transfer>> attempt_once(IoLoop& loop, const ClientOptions& options,
+                                             std::shared_ptr<const Request> req,
+                                             Transfer::Mode mode) {
+  CurlMulti& multi = CurlMulti::of(loop);
+  multi.cap_host_connections(options.max_host_connections);
+  auto t = std::make_unique<Transfer>(multi, options, req, mode);
+  if (mode == Transfer::Mode::buffer && req->source) {
+    co_await pump_upload(*t, *req);
+  } else if (mode == Transfer::Mode::buffer) {
+    t->start();
+    co_await TransferWait(*t, Until::done);
+  } else {
+    t->start();
+    co_await TransferWait(*t, Until::headers);
+    if (!t->done() && (t->status() < 200 || t->status() >= 300))
+      co_await TransferWait(*t, Until::done);
+  }
+  co_return std::move(t);
+}
+
+/// Attempts until one is final (not retryable, or the retries are spent): returns its transfer,
+/// or throws its error. Retries wait out the backoff or the server's Retry-After.
+Task<std::unique_ptr<Transfer>> with_retries(IoLoop& loop, const ClientOptions& options,
+                                             std::shared_ptr<const Request> req,
+                                             Transfer::Mode mode) {
+  co_await loop.resume_here();
   for (int attempt = 0;; ++attempt) {
     std::chrono::milliseconds delay{0};
     {
-      std::optional<Transfer> t;
+      std::unique_ptr<Transfer> t;
       try {
-        CurlMulti& multi = CurlMulti::of(loop_);
-        multi.cap_host_connections(options_.max_host_connections);
-        t.emplace(multi, options_, req, Transfer::Mode::buffer);
-        if (req->source) {
-          co_await pump_upload(*t, *req);
-        } else {
-          t->start();
-          co_await TransferWait(*t, Until::done);
-        }
+        t = co_await attempt_once(loop, options, req, mode);
       } catch (...) {
         rethrow_for(*req);
       }
-      Verdict v = judge(*t, *req);
-      if (!v.retryable || attempt >= options_.retries) {
+      Verdict v = t->done() ? judge(*t, *req) : Verdict{};
+      if (!v.retryable || attempt >= options.retries) {
         if (v.error && (req->raise_for_status || !v.status_only)) std::rethrow_exception(v.error);
-        co_return t->take_response();
+        co_return std::move(t);
       }
-      delay = v.retry_after ? std::min(*v.retry_after, options_.retry_after_max)
-                            : backoff(options_, attempt);
+      delay = v.retry_after ? std::min(*v.retry_after, options.retry_after_max)
+                            : backoff(options, attempt);
     }
     try {
-      co_await loop_.sleep_for(delay);
+      co_await loop.sleep_for(delay);
     } catch (...) {
       rethrow_for(*req);
     }
   }
 }
 
+}  // namespace
+
+Task<Response> Client::fetch(Request request) {
+  auto req = std::make_shared<const Request>(std::move(request));
+  std::unique_ptr<Transfer> t = co_await with_retries(loop_, options_, req, Transfer::Mode::buffer);
+  co_return t->take_response();
+}
+
 Task<BodyStream> Client::stream(Request request) {
   auto req = std::make_shared<const Request>(std::move(request));
   if (req->body || req->source)
     throw InvalidArgumentError(req->operation, req->url, "a streamed response takes no upload");
-  co_await loop_.resume_here();
-  for (int attempt = 0;; ++attempt) {
-    std::chrono::milliseconds delay{0};
-    {
-      std::unique_ptr<Transfer> t;
-      try {
-        CurlMulti& multi = CurlMulti::of(loop_);
-        multi.cap_host_connections(options_.max_host_connections);
-        t = std::make_unique<Transfer>(multi, options_, req, Transfer::Mode::stream);
-        t->start();
-        co_await TransferWait(*t, Until::headers);
-        // An error status: let the (discarded) body finish, to retry or report it.
-        if (!t->done() && (t->status() < 200 || t->status() >= 300))
-          co_await TransferWait(*t, Until::done);
-      } catch (...) {
-        rethrow_for(*req);
-      }
-      Verdict v = t->done() ? judge(*t, *req) : Verdict{};
-      if (!v.retryable || attempt >= options_.retries) {
-        if (v.error && (req->raise_for_status || !v.status_only)) std::rethrow_exception(v.error);
-        Response r = t->peek_response();
-        co_return BodyStream(std::move(t), std::move(r));
-      }
-      delay = v.retry_after ? std::min(*v.retry_after, options_.retry_after_max)
-                            : backoff(options_, attempt);
-    }
-    try {
-      co_await loop_.sleep_for(delay);
-    } catch (...) {
-      rethrow_for(*req);
-    }
-  }
+  std::unique_ptr<Transfer> t = co_await with_retries(loop_, options_, req, Transfer::Mode::stream);
+  Response r = t->peek_response();
+  co_return BodyStream(std::move(t), std::move(r));
 }
 
 // ---- BodyStream ---------------------------------------------------------------------------------
