@@ -382,22 +382,14 @@ Task<Bytes> FileSystem::async_read_block(std::string p, std::uint64_t offset,
       end ? std::optional(static_cast<std::int64_t>(*end)) : std::nullopt);
 }
 
-std::string FileSystem::subject_of(const std::vector<std::string>& paths) {
-  if (paths.empty()) return "(no paths)";
-  if (paths.size() == 1) return paths.front();
-  return paths.front() + " (and " + std::to_string(paths.size() - 1) + " more)";
+std::string FileSystem::subject_of(std::string_view first, std::size_t count) {
+  if (count == 0) return "(no paths)";
+  std::string s(first);
+  if (count > 1) s += " (and " + std::to_string(count - 1) + " more)";
+  return s;
 }
 
 // ---- tree walks ---------------------------------------------------------------------------------
-
-namespace {
-
-struct Listing {
-  std::string dir;
-  int depth;  // of dir below the root (root: 0)
-};
-
-}  // namespace
 
 namespace {
 

@@ -29,29 +29,18 @@ void global_init() {
 
 }  // namespace
 
-namespace {
-// The multi of the loop this thread ran last: every request looks it up.
-thread_local IoLoop* t_loop = nullptr;
-thread_local CurlMulti* t_multi = nullptr;
-}  // namespace
-
 CurlMulti& CurlMulti::of(IoLoop& loop) {
   if (loop.stopping()) throw LoopStoppedError("http", loop.name(), "the IO loop is stopping");
-  if (t_loop == &loop) return *t_multi;
+  // No per-thread cache in front of this: a cache on a thread other than the one that destroys
+  // the loop would outlive the multi (an uncontended lock costs nothing next to a request).
   Registry& r = registry();
   {
     std::lock_guard lock(r.mutex);
-    if (auto it = r.multis.find(&loop); it != r.multis.end()) {
-      t_loop = &loop;
-      t_multi = it->second;
-      return *it->second;
-    }
+    if (auto it = r.multis.find(&loop); it != r.multis.end()) return *it->second;
   }
   auto* m = new CurlMulti(loop);
   std::lock_guard lock(r.mutex);
   r.multis.emplace(&loop, m);
-  t_loop = &loop;
-  t_multi = m;
   return *m;
 }
 
@@ -74,7 +63,6 @@ CurlMulti::~CurlMulti() {
 }
 
 void CurlMulti::abort(std::exception_ptr why) noexcept {
-  if (t_multi == this) t_loop = nullptr, t_multi = nullptr;
   {
     Registry& r = registry();
     std::lock_guard lock(r.mutex);

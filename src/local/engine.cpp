@@ -148,8 +148,7 @@ Task<int> Engine::read_to_end(int fd, std::uint64_t offset, std::optional<std::u
     if (limit) next = static_cast<std::size_t>(std::min<std::uint64_t>(next, *limit));
     out.resize_uninitialized(next);
   }
-  out.truncate(have);
-  if (out.capacity() > have + have / 16 + 4096) out.shrink_to_fit();
+  finish_read(out, have);
   co_return 0;
 }
 
@@ -245,6 +244,11 @@ Task<DirListing> Engine::list_dir(std::string path, bool details) {
   // temporary inside co_await twice).
   const std::string* p = &path;
   co_return co_await blocking([p, details] { return list_blocking(*p, details); });
+}
+
+void finish_read(Bytes& out, std::size_t have) {
+  out.truncate(have);
+  if (out.capacity() > have + have / 16 + 4096) out.shrink_to_fit();
 }
 
 void prefault(void* p, std::size_t n) noexcept {

@@ -126,6 +126,10 @@ class Engine {
   std::unique_ptr<Engine> threads_;  // for special files, made on first use
 };
 
+/// Ends a whole-file read of `have` bytes into `out`: its size, and the spare capacity (the
+/// size was a guess, or the file shrank) given back when it is worth a reallocation.
+void finish_read(Bytes& out, std::size_t have);
+
 /// Faults in the pages of [p, p + n) in one syscall (MADV_POPULATE_WRITE): for large reads into
 /// fresh memory, where a trap per page costs more than the copy (notably in virtual machines).
 /// Errors are ignored: it is only an optimisation.

@@ -99,8 +99,7 @@ WholeFile read_whole_blocking(const char* path) {
     have += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  w.data.truncate(have);
-  if (w.data.capacity() > have + have / 16 + 4096) w.data.shrink_to_fit();
+  finish_read(w.data, have);
   return w;
 }
 

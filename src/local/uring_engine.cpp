@@ -270,27 +270,23 @@ class UringEngine final : public Engine {
         slots_->free.push_back(slot);
         throw;
       }
+      // The slot is free again; its buffer stays ours until the next suspension.
+      slots_->free.push_back(slot);
       if (r.open < 0 && r.open != -ENXIO && r.open != -EBADF && r.open != -EINVAL) {
-        slots_->free.push_back(slot);
         failed_op = "open";
         co_return r.open;
       }
-      if (r.open >= 0) {
-        if (r.read1 >= 0 && static_cast<std::size_t>(r.read1) < kLinkedReadGuess && r.read2 == 0) {
-          std::size_t n = static_cast<std::size_t>(r.read1);
-          out = Bytes::uninitialized(n);
-          if (n > 0) std::memcpy(out.data(), buf, n);
-          slots_->free.push_back(slot);
-          co_return 0;
-        }
-        slots_->free.push_back(slot);
-        if (r.read1 < 0 && r.read1 != -ECANCELED && r.read1 != -EAGAIN) {
-          failed_op = "read";
-          co_return r.read1;
-        }
-      } else {
-        slots_->free.push_back(slot);
+      if (r.open < 0) {
         slots_ = nullptr;  // the ring has no usable table after all: stop trying
+      } else if (r.read1 >= 0 && static_cast<std::size_t>(r.read1) < kLinkedReadGuess &&
+                 r.read2 == 0) {
+        std::size_t n = static_cast<std::size_t>(r.read1);
+        out = Bytes::uninitialized(n);
+        if (n > 0) std::memcpy(out.data(), buf, n);
+        co_return 0;
+      } else if (r.read1 < 0 && r.read1 != -ECANCELED && r.read1 != -EAGAIN) {
+        failed_op = "read";
+        co_return r.read1;
       }
       // Larger than the guess, or not a plain file: read it by its size.
     }

@@ -243,8 +243,8 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
                 async_cat_ranges(std::move(paths), std::move(starts), std::move(ends), o));
   }
   std::vector<PathError> pipe(std::map<std::string, Bytes> files, BulkOptions o = {}) {
-    std::string subject = files.empty() ? std::string() : files.begin()->first;
-    if (files.size() > 1) subject += " (and " + std::to_string(files.size() - 1) + " more)";
+    std::string subject =
+        subject_of(files.empty() ? std::string_view() : files.begin()->first, files.size());
     return call("pipe", subject, async_pipe(std::move(files), o));
   }
   std::vector<std::string> find(std::string path, FindOptions o = {}) {
@@ -377,7 +377,10 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
     return sync(*loop_, std::move(task), timeout_, what, subject);
   }
   /// The subject of a bulk call: its first path, and how many more.
-  static std::string subject_of(const std::vector<std::string>& paths);
+  static std::string subject_of(std::string_view first, std::size_t count);
+  static std::string subject_of(const std::vector<std::string>& paths) {
+    return subject_of(paths.empty() ? std::string_view() : paths.front(), paths.size());
+  }
 
  private:
   Task<std::vector<PathError>> run_bulk(std::string_view op, std::vector<Task<void>> tasks,
