@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,7 +26,10 @@ constexpr std::size_t kMaxIo = std::size_t{1} << 30;
 // What the linked whole-file read reads (into the slot's scratch buffer) before it falls back to
 // fstat-sized reading; scratch memory is at most kDirectSlots * kLinkedReadGuess.
 constexpr std::size_t kLinkedReadGuess = 32 * 1024;
-constexpr unsigned kDirectSlots = 1024;
+// Linked reads in flight at once; more wait for a slot. Page-cache reads complete inline, so a
+// deeper queue only spreads the scratch buffers over more cache: 10,000 small files read 20%
+// slower with 1024 slots than with 128, which still keeps a fast NVMe drive busy.
+constexpr unsigned kDirectSlots = 128;
 
 io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
   if (io_uring_sq_space_left(ring) < need) io_uring_submit(ring);
@@ -38,24 +42,45 @@ io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
 }
 
 // The direct-descriptor table of one ring, shared by every uring engine on that ring's loop.
-// Slots are taken and given back on the loop's thread only.
+// Slots are taken and given back on the loop's thread only; a read that finds none waits.
 struct SlotTable {
   std::vector<unsigned> free;
+  std::deque<std::coroutine_handle<>> waiters;
   // Per-slot buffers the linked read fills, reused (and so already faulted in) from one read to
   // the next; the result is copied out at its exact size.
   std::vector<std::unique_ptr<std::byte[]>> scratch;
+  std::byte probe_sink{};  // written by the kernel, never read
   void reset(unsigned n) {
     free.clear();
+    waiters.clear();
     for (unsigned i = n; i > 0; --i) free.push_back(i - 1);
     scratch.resize(n);
   }
   std::byte* scratch_for(unsigned slot) {
     if (!scratch[slot]) {
-      scratch[slot].reset(new std::byte[kLinkedReadGuess + 1]);
-      prefault(scratch[slot].get(), kLinkedReadGuess + 1);
+      scratch[slot].reset(new std::byte[kLinkedReadGuess]);
+      prefault(scratch[slot].get(), kLinkedReadGuess);
     }
     return scratch[slot].get();
   }
+  /// Gives `slot` back and wakes the longest waiter (on the loop's next round: the caller may
+  /// still read the slot's buffer until it suspends).
+  void release(unsigned slot, IoLoop& loop) {
+    free.push_back(slot);
+    wake_one(loop);
+  }
+  void wake_one(IoLoop& loop) {
+    if (!free.empty() && !waiters.empty()) {
+      loop.schedule(waiters.front());
+      waiters.pop_front();
+    }
+  }
+  struct Wait {
+    SlotTable& table;
+    bool await_ready() const noexcept { return !table.free.empty(); }
+    void await_suspend(std::coroutine_handle<> h) { table.waiters.push_back(h); }
+    void await_resume() const noexcept {}
+  };
 };
 
 std::mutex g_tables_mutex;
@@ -126,12 +151,14 @@ class UringOp final : public detail::LeafOp, public UringCompletion {
 };
 
 /// openat (direct) -> read(guess) -> read(1) -> close, linked. The second read, at the file
-/// position the first left, proves end of file (0) without trusting a short first read.
+/// position the first left, proves end of file (0) without trusting a short first read. Its byte
+/// is never used (a file that has one more is read again by its size), so every probe of a ring
+/// writes the table's one sink byte: a page fewer to touch per file.
 class LinkedReadFile final : public detail::LeafOp {
  public:
   LinkedReadFile(IoLoop& loop, io_uring* ring, const char* path, unsigned slot, std::byte* buf,
-                 unsigned guess)
-      : LeafOp(loop), ring_(ring), path_(path), slot_(slot), buf_(buf), guess_(guess) {
+                 unsigned guess, std::byte* sink)
+      : LeafOp(loop), ring_(ring), path_(path), slot_(slot), buf_(buf), guess_(guess), sink_(sink) {
     for (Part& p : parts_) p.chain = this;
   }
 
@@ -149,8 +176,7 @@ class LinkedReadFile final : public detail::LeafOp {
     s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
     io_uring_sqe_set_data64(s, parts_[1].user_data());
     s = get_sqe(ring_);
-    io_uring_prep_read(s, static_cast<int>(slot_), buf_ + guess_, 1,
-                       static_cast<std::uint64_t>(-1));
+    io_uring_prep_read(s, static_cast<int>(slot_), sink_, 1, static_cast<std::uint64_t>(-1));
     s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
     io_uring_sqe_set_data64(s, parts_[2].user_data());
     s = get_sqe(ring_);
@@ -193,6 +219,7 @@ class LinkedReadFile final : public detail::LeafOp {
   unsigned slot_;
   std::byte* buf_;
   unsigned guess_;
+  std::byte* sink_;
   Part parts_[4];
   int done_ = 0;
 };
@@ -259,19 +286,26 @@ class UringEngine final : public Engine {
   }
 
   Task<int> read_file(const char* path, Bytes& out, const char*& failed_op) override {
-    if (slots_ != nullptr && !slots_->free.empty() && !is_special_path(path)) {
-      unsigned slot = slots_->free.back();
-      slots_->free.pop_back();
-      std::byte* buf = slots_->scratch_for(slot);
+    SlotTable* table = slots_;
+    if (table != nullptr && !is_special_path(path)) {
+      // Woken when a slot comes back; another read may take it first, hence the loop.
+      while (table->free.empty()) co_await SlotTable::Wait{*table};
+      if (slots_ == nullptr) table->wake_one(loop_);  // not taking the slot: pass the turn on
+    }
+    if (slots_ != nullptr && !is_special_path(path)) {
+      unsigned slot = table->free.back();
+      table->free.pop_back();
+      std::byte* buf = table->scratch_for(slot);
       LinkedReadFile::Result r{};
       try {
-        r = co_await LinkedReadFile(loop_, ring_, path, slot, buf, kLinkedReadGuess);
+        r = co_await LinkedReadFile(loop_, ring_, path, slot, buf, kLinkedReadGuess,
+                                    &table->probe_sink);
       } catch (...) {
-        slots_->free.push_back(slot);
+        table->release(slot, loop_);
         throw;
       }
       // The slot is free again; its buffer stays ours until the next suspension.
-      slots_->free.push_back(slot);
+      table->release(slot, loop_);
       if (r.open < 0 && r.open != -ENXIO && r.open != -EBADF && r.open != -EINVAL) {
         failed_op = "open";
         co_return r.open;
