@@ -1,10 +1,11 @@
-// Where Bytes keep their contents: malloc for small buffers; for large ones a 2 MiB-aligned
-// anonymous mapping advised for transparent huge pages, grown by moving its pages (mremap), never
-// by copying them.
+// Where Bytes keep their contents, by capacity: the slab pool from 4 KiB to 256 KiB
+// (bytes_pool.cpp), malloc below and in between, and from 4 MiB a 2 MiB-aligned anonymous mapping
+// advised for transparent huge pages, grown by moving its pages (mremap), never by copying them.
 #include <sys/mman.h>
 
 #include <cstdint>
 
+#include "bytes_pool.hpp"
 #include "cofs/fs/bytes.hpp"
 
 namespace cofs::detail {
@@ -36,29 +37,46 @@ std::byte* map_aligned(std::size_t len) {
   return reinterpret_cast<std::byte*>(aligned);
 }
 
+bool from_malloc(const std::byte* p, std::size_t cap) noexcept {
+  return p == nullptr || (!is_mapped(cap) && !pool_owns(p));
+}
+
+/// Moves the live bytes to `fresh` and frees the old buffer, whatever kind it was.
+std::byte* move_to(std::byte* fresh, std::byte* p, std::size_t cap, std::size_t keep) noexcept {
+  if (keep > 0) std::memcpy(fresh, p, keep);
+  bytes_free(p, cap);
+  return fresh;
+}
+
 }  // namespace
 
 std::byte* bytes_resize(std::byte* p, std::size_t& cap, std::size_t size, std::size_t n) {
   const std::size_t keep = std::min(size, n);
   if (!is_mapped(n)) {
+    if (n >= kPooledFrom && n <= kPooledUpTo) {
+      if (p != nullptr && pool_owns(p) && pool_class_size(n) == cap) return p;
+      std::size_t got = 0;
+      if (std::byte* q = pool_allocate(n, got)) {
+        q = move_to(q, p, cap, keep);
+        cap = got;
+        return q;
+      }
+    }
     std::byte* q;
-    if (!is_mapped(cap)) {
+    if (from_malloc(p, cap)) {
       q = static_cast<std::byte*>(std::realloc(p, n > 0 ? n : 1));
       if (q == nullptr) throw std::bad_alloc();
     } else {
       q = static_cast<std::byte*>(std::malloc(n > 0 ? n : 1));
       if (q == nullptr) throw std::bad_alloc();
-      if (keep > 0) std::memcpy(q, p, keep);
-      ::munmap(p, cap);
+      q = move_to(q, p, cap, keep);
     }
     cap = n;
     return q;
   }
   const std::size_t len = round_to_huge(n);
   if (!is_mapped(cap)) {
-    std::byte* fresh = map_aligned(len);
-    if (keep > 0) std::memcpy(fresh, p, keep);
-    std::free(p);
+    std::byte* fresh = move_to(map_aligned(len), p, cap, keep);
     cap = len;
     return fresh;
   }
@@ -86,6 +104,8 @@ void bytes_free(std::byte* p, std::size_t cap) noexcept {
   if (p == nullptr) return;
   if (is_mapped(cap)) {
     ::munmap(p, cap);
+  } else if (pool_owns(p)) {
+    pool_release(p);
   } else {
     std::free(p);
   }

@@ -1,8 +1,13 @@
 // Bytes across its two kinds of storage: malloc below 4 MiB, huge-page mappings above, with
 // growth, shrinking, copies and moves crossing the boundary both ways.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstring>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cofs/fs/bytes.hpp"
 
@@ -83,4 +88,93 @@ TEST_CASE("Bytes: reserve, uninitialized, copy and move of large buffers", "[byt
   Bytes empty;
   empty.shrink_to_fit();
   CHECK(empty.capacity() == 0);
+}
+
+TEST_CASE("Bytes: sizes from 4 KiB to 256 KiB use the slab pool's size classes", "[bytes]") {
+  if (!cofs::detail::bytes_pool_enabled()) {
+    SUCCEED("the pool is off in this build (AddressSanitizer) or by COFS_BYTES_POOL=0");
+    return;
+  }
+  Bytes small = Bytes::uninitialized(3000);  // below the pool: malloc, exactly
+  CHECK(small.capacity() == 3000);
+  for (std::size_t i = 0; i < small.size(); ++i) small.chars()[i] = pattern(i);
+
+  small.resize_uninitialized(4096);  // into the pool: its 4 KiB class
+  CHECK(small.capacity() == 4096);
+  for (std::size_t i = 3000; i < small.size(); ++i) small.chars()[i] = pattern(i);
+  CHECK(holds_pattern(small, 4096));
+
+  small.resize_uninitialized(4097);  // the next class up (5 KiB); the bytes move along
+  CHECK(small.capacity() == 5 * 1024);
+  small.truncate(4096);
+  CHECK(holds_pattern(small, 4096));
+
+  // Class sizes: at most a fifth wasted, never less than asked.
+  for (std::size_t n : {4096u, 5000u, 9000u, 65536u, 100'000u, 262'144u}) {
+    Bytes b = Bytes::uninitialized(n);
+    CHECK(b.capacity() >= n);
+    CHECK(b.capacity() <= n + n / 4);
+  }
+
+  // Out of the pool both ways, keeping every byte: up to malloc, up to a mapping, back down.
+  for (std::size_t i = 0; i < small.size(); ++i) small.chars()[i] = pattern(i);
+  small.reserve(300'000);
+  CHECK(small.capacity() == 300'000);
+  CHECK(holds_pattern(small, 4096));
+  small.reserve(5 * kMiB);
+  CHECK(huge_aligned(small));
+  CHECK(holds_pattern(small, 4096));
+  small.shrink_to_fit();
+  CHECK(small.capacity() == 4096);
+  CHECK(holds_pattern(small, 4096));
+  small.truncate(100);
+  small.shrink_to_fit();
+  CHECK(small.capacity() == 100);
+  CHECK(holds_pattern(small, 100));
+}
+
+TEST_CASE("Bytes: pooled buffers made and freed on many threads never overlap", "[bytes]") {
+  // Each thread fills its buffers with its own byte and checks them before freeing; half of them
+  // are handed to the next thread to free, as results made on an IO loop are freed by callers.
+  constexpr int kThreads = 4, kRounds = 16, kPerRound = 300;
+  std::mutex handoff_mutex;
+  std::vector<std::vector<Bytes>> handoff(kThreads);
+  std::atomic<int> corrupt{0};
+  auto intact = [](const Bytes& b, char c) {
+    for (std::size_t i = 0; i < b.size(); i += 512)
+      if (b.chars()[i] != c) return false;
+    return b.size() == 0 || b.chars()[b.size() - 1] == c;
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const char mine = static_cast<char>('A' + t);
+      std::size_t seed = static_cast<std::size_t>(t) * 7919 + 1;
+      for (int round = 0; round < kRounds; ++round) {
+        std::vector<Bytes> held;
+        for (int i = 0; i < kPerRound; ++i) {
+          seed = seed * 6364136223846793005u + 1442695040888963407u;
+          std::size_t n = 4096 + (seed >> 33) % (252 * 1024);
+          Bytes b = Bytes::uninitialized(n);
+          std::memset(b.data(), mine, n);
+          held.push_back(std::move(b));
+        }
+        for (std::size_t i = 0; i < held.size(); ++i)
+          if (!intact(held[i], mine)) corrupt.fetch_add(1);
+        std::vector<Bytes> theirs;
+        {
+          std::lock_guard lock(handoff_mutex);
+          theirs.swap(handoff[static_cast<std::size_t>(t)]);
+          auto& next = handoff[static_cast<std::size_t>((t + 1) % kThreads)];
+          for (std::size_t i = 0; i < held.size(); i += 2) next.push_back(std::move(held[i]));
+        }
+        for (const Bytes& b : theirs) {
+          const char owner = static_cast<char>('A' + (t + kThreads - 1) % kThreads);
+          if (!intact(b, owner)) corrupt.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(corrupt.load() == 0);
 }

@@ -3,7 +3,9 @@
 // it is viewable as std::string_view and std::span<const std::byte> without a copy. Large buffers
 // (from 4 MiB) are their own 2 MiB-aligned mappings advised for transparent huge pages: filling
 // them then faults once per 2 MiB instead of once per 4 KiB page, which is most of the cost of
-// reading a large file into fresh memory (and much more so in a virtual machine).
+// reading a large file into fresh memory (and much more so in a virtual machine). Buffers of
+// 4 KiB to 256 KiB come from a pool of huge-page slabs for the same reason (bytes_pool.hpp);
+// smaller and in-between ones from malloc.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +24,11 @@ namespace cofs {
 namespace detail {
 /// Capacities from this size up are huge-page mappings (see bytes_memory.cpp).
 inline constexpr std::size_t kBytesMappedFrom = std::size_t{4} << 20;
+/// Sizes in this range come from the slab pool unless it is off (see src/fs/bytes_pool.hpp).
+inline constexpr std::size_t kPooledFrom = std::size_t{4} << 10;
+inline constexpr std::size_t kPooledUpTo = std::size_t{256} << 10;
+/// Whether the slab pool serves this process (off under AddressSanitizer and COFS_BYTES_POOL=0).
+bool bytes_pool_enabled() noexcept;
 /// Resizes the buffer `p` of capacity `cap` holding `size` live bytes to capacity at least `n`
 /// (larger or smaller than `cap`; `p` may be null). Returns the new buffer and sets `cap` to its
 /// real capacity; throws std::bad_alloc. The live bytes (up to `n`) are kept.
