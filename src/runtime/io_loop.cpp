@@ -198,14 +198,14 @@ bool IoLoop::run_once() {
   // timerfd armed for the earliest timer (callbacks of this turn may have added one), the ring's
   // queued submissions (poll re-arms) handed to the kernel, and posts from other threads told to
   // signal the eventfd, which they only do while the loop is marked as sleeping.
-  arm_timerfd();
+  arm_timerfd(true);
   reactor_->flush();
   sleeping_.store(true, std::memory_order_seq_cst);
   return remote_nonempty_.load(std::memory_order_seq_cst);
 }
 
 int IoLoop::fd() {
-  arm_timerfd();
+  arm_timerfd(true);
   return reactor_->pollable_fd();
 }
 
@@ -312,7 +312,7 @@ bool IoLoop::turn(bool may_block) {
       block = false;
     }
   }
-  arm_timerfd();
+  if (arm_timerfd(false)) block = false;
   reactor_->poll(block);
   sleeping_.store(false, std::memory_order_relaxed);
   return served_remote;
@@ -379,18 +379,23 @@ void IoLoop::fire_timers() {
   }
 }
 
-void IoLoop::arm_timerfd() {
-  Clock::time_point next = heap_.empty() ? Clock::time_point::max() : heap_.front()->deadline;
-  if (next == timer_armed_for_) return;
+bool IoLoop::arm_timerfd(bool even_if_due) {
+  if (heap_.empty()) return false;  // a wake-up still armed for a cancelled timer is harmless
+  const Clock::time_point next = heap_.front()->deadline;
+  // Armed for this deadline or an earlier one: an early wake-up only re-arms. This is the common
+  // case, as curl moves its deadline later after nearly every action.
+  if (next >= timer_armed_for_) return false;
+  // Already due (curl asks for a zero timeout with every new transfer): the turn must not sleep,
+  // and the next one fires it; setting the timerfd would cost a syscall and a wake-up.
+  if (!even_if_due && next <= Clock::now()) return true;
   itimerspec spec{};
-  if (next != Clock::time_point::max()) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next.time_since_epoch()).count();
-    if (ns <= 0) ns = 1;  // zero would disarm
-    spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-    spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-  }
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next.time_since_epoch()).count();
+  if (ns <= 0) ns = 1;  // zero would disarm
+  spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
   timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
   timer_armed_for_ = next;
+  return false;
 }
 
 // ---- descriptors --------------------------------------------------------------------------

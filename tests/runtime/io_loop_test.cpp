@@ -222,6 +222,42 @@ TEST_CASE("the timer heap keeps order under many adds and arbitrary cancels", "[
   CHECK(fired.back()->id == 1);
 }
 
+TEST_CASE("a timer set after a nearer one was cancelled fires on time, not early",
+          "[loop][timer]") {
+  // The timerfd stays armed for the cancelled 5 ms timer: the early wake-up must only re-arm it
+  // for the 40 ms one. Then a due timer (deadline passed) must fire without any timerfd at all.
+  IoLoop& loop = cofs::get_loop();
+  Tick near, far, due;
+  std::vector<Tick*> fired;
+  for (Tick* t : {&near, &far, &due}) {
+    t->fired = &fired;
+    t->on_fire = [](cofs::TimerNode* n) {
+      auto* tick = static_cast<Tick*>(n);
+      tick->fired->push_back(tick);
+    };
+  }
+  const auto t0 = Clock::now();
+  Clock::time_point far_fired_at{};
+  cofs::sync(loop, [&]() -> Task<void> {
+    near.deadline = t0 + 5ms;
+    loop.add_timer(near);
+    co_await loop.sleep_for(1ms);  // let a turn arm the timerfd for `near`
+    loop.cancel_timer(near);
+    far.deadline = t0 + 40ms;
+    loop.add_timer(far);
+    while (fired.empty()) co_await loop.sleep_for(1ms);
+    far_fired_at = Clock::now();
+    due.deadline = Clock::now() - 1ms;
+    loop.add_timer(due);
+    while (fired.size() < 2) co_await loop.sleep_for(1ms);
+  }());
+  REQUIRE(fired.size() == 2);
+  CHECK(fired[0] == &far);
+  CHECK(fired[1] == &due);
+  CHECK(far_fired_at >= t0 + 40ms);
+  CHECK(seconds_since(t0) < 5.0);
+}
+
 TEST_CASE("sleep_for in the past or zero completes at once", "[loop][timer]") {
   IoLoop& loop = cofs::get_loop();
   auto t0 = Clock::now();

@@ -195,7 +195,9 @@ class IoLoop {
   void begin_stop();
   bool finish_stop_if_idle();
   void release_waiters() noexcept;
-  void arm_timerfd();
+  /// Arms the timerfd for the earliest timer if it is not armed for that time or earlier. Returns
+  /// true, leaving the timerfd alone, when that timer is already due, unless `even_if_due`.
+  bool arm_timerfd(bool even_if_due);
   void drain_wakeups();
 
   // timer heap (min-heap on deadline)
