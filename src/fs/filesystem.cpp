@@ -415,13 +415,26 @@ void sort_unique_by_name(std::vector<T>& items, Name name, std::size_t skip) {
     return std::string_view(name(items[a.index])).substr(skip) <
            std::string_view(name(items[b.index])).substr(skip);
   });
-  std::vector<T> sorted;
-  sorted.reserve(items.size());
-  for (const Key& k : keys) {
-    if (!sorted.empty() && name(sorted.back()) == name(items[k.index])) continue;
-    sorted.push_back(std::move(items[k.index]));
+  // Move the items into key order in place, one permutation cycle at a time: a second vector
+  // of 100,000 items would be fresh memory, which costs more to fault in than the moves.
+  constexpr std::uint32_t kPlaced = UINT32_MAX;
+  for (std::uint32_t start = 0; start < keys.size(); ++start) {
+    if (keys[start].index == kPlaced) continue;
+    T held = std::move(items[start]);
+    std::uint32_t at = start;
+    for (;;) {
+      const std::uint32_t from = std::exchange(keys[at].index, kPlaced);
+      if (from == start) {
+        items[at] = std::move(held);
+        break;
+      }
+      items[at] = std::move(items[from]);
+      at = from;
+    }
   }
-  items = std::move(sorted);
+  items.erase(std::unique(items.begin(), items.end(),
+                          [&](const T& a, const T& b) { return name(a) == name(b); }),
+              items.end());
 }
 
 }  // namespace
