@@ -1,9 +1,13 @@
-// Bytes across its two kinds of storage: malloc below 4 MiB, huge-page mappings above, with
-// growth, shrinking, copies and moves crossing the boundary both ways.
+// Bytes across its three kinds of storage: the slab pool from 4 KiB to 256 KiB, huge-page
+// mappings from 4 MiB, malloc for the rest, with growth, shrinking, copies and moves crossing the
+// boundaries both ways, and the pool used and freed from many threads.
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -177,4 +181,38 @@ TEST_CASE("Bytes: pooled buffers made and freed on many threads never overlap", 
   }
   for (auto& th : threads) th.join();
   CHECK(corrupt.load() == 0);
+}
+
+namespace {
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+}  // namespace
+
+TEST_CASE("Bytes: the pool gives freed slabs back to the system", "[bytes]") {
+  if (!cofs::detail::bytes_pool_enabled()) {
+    SUCCEED("the pool is off in this build (AddressSanitizer) or by COFS_BYTES_POOL=0");
+    return;
+  }
+#if defined(__SANITIZE_THREAD__)
+  SUCCEED("ThreadSanitizer's shadow memory stays resident: the resident set says nothing here");
+  return;
+#endif
+  // 128 MiB of 4 KiB buffers, touched, then freed: all but a few kept slabs must leave the
+  // process's resident set (a pool that only grew would hold on to all of it).
+  constexpr std::size_t kCount = 32 * 1024;
+  const std::size_t before = resident_bytes();
+  {
+    std::vector<Bytes> many;
+    many.reserve(kCount);
+    for (std::size_t i = 0; i < kCount; ++i) {
+      many.push_back(Bytes::uninitialized(4096));
+      std::memset(many.back().data(), static_cast<int>(i), 4096);
+    }
+    CHECK(resident_bytes() >= before + 100 * kMiB);
+  }
+  CHECK(resident_bytes() <= before + 24 * kMiB);
 }
