@@ -22,19 +22,10 @@ std::size_t round_to_huge(std::size_t n) {
   return (n + kHugePage - 1) & ~(kHugePage - 1);
 }
 
-/// A fresh anonymous mapping of `len` (a multiple of 2 MiB) at a 2 MiB boundary, advised for
-/// huge pages (the advice fails harmlessly where THP is off).
 std::byte* map_aligned(std::size_t len) {
-  void* raw =
-      ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw std::bad_alloc();
-  auto start = reinterpret_cast<std::uintptr_t>(raw);
-  auto aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
-  if (aligned > start) ::munmap(raw, aligned - start);
-  std::uintptr_t tail = start + len + kHugePage - (aligned + len);
-  if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + len), tail);
-  ::madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
-  return reinterpret_cast<std::byte*>(aligned);
+  std::byte* p = map_huge_aligned(len, 0);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
 }
 
 bool from_malloc(const std::byte* p, std::size_t cap) noexcept {
@@ -49,6 +40,19 @@ std::byte* move_to(std::byte* fresh, std::byte* p, std::size_t cap, std::size_t 
 }
 
 }  // namespace
+
+std::byte* map_huge_aligned(std::size_t len, int flags) noexcept {
+  void* raw = ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  auto start = reinterpret_cast<std::uintptr_t>(raw);
+  auto aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  std::uintptr_t tail = start + len + kHugePage - (aligned + len);
+  if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + len), tail);
+  ::madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
+  return reinterpret_cast<std::byte*>(aligned);
+}
 
 std::byte* bytes_resize(std::byte* p, std::size_t& cap, std::size_t size, std::size_t n) {
   const std::size_t keep = std::min(size, n);

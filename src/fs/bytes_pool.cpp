@@ -128,19 +128,10 @@ class Pool {
     if (const char* env = std::getenv("COFS_BYTES_POOL"); env != nullptr && env[0] == '0') return;
     // As much address space as the system lets us reserve; committed only when touched.
     for (std::size_t gib : {64, 8, 1}) {
-      const std::size_t len = gib << 30;
-      void* raw = ::mmap(nullptr, len + kSlab, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (raw == MAP_FAILED) continue;
-      auto start = reinterpret_cast<std::uintptr_t>(raw);
-      auto aligned = (start + kSlab - 1) & ~(kSlab - 1);
-      if (aligned > start) ::munmap(raw, aligned - start);
-      if (std::uintptr_t tail = start + len + kSlab - (aligned + len); tail > 0)
-        ::munmap(reinterpret_cast<void*>(aligned + len), tail);
-      ::madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
-      base_ = reinterpret_cast<std::byte*>(aligned);
-      length_ = len;
-      break;
+      if ((base_ = map_huge_aligned(gib << 30, MAP_NORESERVE)) != nullptr) {
+        length_ = gib << 30;
+        break;
+      }
     }
     // A child forked while another thread held the lock would wait forever.
     pthread_atfork([] { instance().lock(); }, [] { instance().unlock(); },

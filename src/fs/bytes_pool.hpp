@@ -21,4 +21,9 @@ bool pool_owns(const std::byte* p) noexcept;
 std::size_t pool_class_size(std::size_t n) noexcept;
 void pool_release(std::byte* p) noexcept;
 
+/// A fresh anonymous mapping of `len` bytes (a multiple of 2 MiB) at a 2 MiB boundary, advised
+/// for transparent huge pages (harmlessly refused where THP is off); `flags` are added to mmap's.
+/// nullptr when mmap fails. Large Bytes and the pool's reserved range are made by it.
+std::byte* map_huge_aligned(std::size_t len, int flags) noexcept;
+
 }  // namespace cofs::detail

@@ -42,17 +42,36 @@ io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
 }
 
 // The direct-descriptor table of one ring, shared by every uring engine on that ring's loop.
-// Slots are taken and given back on the loop's thread only; a read that finds none waits.
+// Slots are taken and given back on the loop's thread only. A read that finds none queues, and a
+// slot given back goes straight to the longest waiter: first come, first served.
 struct SlotTable {
+  /// Awaits a slot (at once when one is free and nobody queues before us).
+  struct Take {
+    SlotTable& table;
+    std::coroutine_handle<> waiter;
+    unsigned slot = 0;
+    bool await_ready() noexcept {
+      if (table.free.empty() || !table.waiting.empty()) return false;
+      slot = table.free.back();
+      table.free.pop_back();
+      return true;
+    }
+    void await_suspend(std::coroutine_handle<> h) {
+      waiter = h;
+      table.waiting.push_back(this);
+    }
+    unsigned await_resume() const noexcept { return slot; }
+  };
+
   std::vector<unsigned> free;
-  std::deque<std::coroutine_handle<>> waiters;
+  std::deque<Take*> waiting;
   // Per-slot buffers the linked read fills, reused (and so already faulted in) from one read to
   // the next; the result is copied out at its exact size.
   std::vector<std::unique_ptr<std::byte[]>> scratch;
   std::byte probe_sink{};  // written by the kernel, never read
   void reset(unsigned n) {
     free.clear();
-    waiters.clear();
+    waiting.clear();
     for (unsigned i = n; i > 0; --i) free.push_back(i - 1);
     scratch.resize(n);
   }
@@ -63,24 +82,18 @@ struct SlotTable {
     }
     return scratch[slot].get();
   }
-  /// Gives `slot` back and wakes the longest waiter (on the loop's next round: the caller may
-  /// still read the slot's buffer until it suspends).
+  /// Gives `slot` back: to the longest waiter, resumed on the loop's next round (the caller may
+  /// still read the slot's buffer until it suspends), or to the free list.
   void release(unsigned slot, IoLoop& loop) {
-    free.push_back(slot);
-    wake_one(loop);
-  }
-  void wake_one(IoLoop& loop) {
-    if (!free.empty() && !waiters.empty()) {
-      loop.schedule(waiters.front());
-      waiters.pop_front();
+    if (waiting.empty()) {
+      free.push_back(slot);
+      return;
     }
+    Take* next = waiting.front();
+    waiting.pop_front();
+    next->slot = slot;
+    loop.schedule(next->waiter);
   }
-  struct Wait {
-    SlotTable& table;
-    bool await_ready() const noexcept { return !table.free.empty(); }
-    void await_suspend(std::coroutine_handle<> h) { table.waiters.push_back(h); }
-    void await_resume() const noexcept {}
-  };
 };
 
 std::mutex g_tables_mutex;
@@ -286,15 +299,9 @@ class UringEngine final : public Engine {
   }
 
   Task<int> read_file(const char* path, Bytes& out, const char*& failed_op) override {
-    SlotTable* table = slots_;
-    if (table != nullptr && !is_special_path(path)) {
-      // Woken when a slot comes back; another read may take it first, hence the loop.
-      while (table->free.empty()) co_await SlotTable::Wait{*table};
-      if (slots_ == nullptr) table->wake_one(loop_);  // not taking the slot: pass the turn on
-    }
     if (slots_ != nullptr && !is_special_path(path)) {
-      unsigned slot = table->free.back();
-      table->free.pop_back();
+      SlotTable* table = slots_;
+      unsigned slot = co_await SlotTable::Take{*table, {}};
       std::byte* buf = table->scratch_for(slot);
       LinkedReadFile::Result r{};
       try {

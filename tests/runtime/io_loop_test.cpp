@@ -222,40 +222,63 @@ TEST_CASE("the timer heap keeps order under many adds and arbitrary cancels", "[
   CHECK(fired.back()->id == 1);
 }
 
+namespace {
+/// Suspends until the loop's next turn: posted from the loop's own thread, the work waits for
+/// the turn after this one (whose end arms the timerfd for the timers then in the heap).
+struct NextTurn : cofs::LoopWork {
+  IoLoop& loop;
+  std::coroutine_handle<> h;
+  explicit NextTurn(IoLoop& l) : loop(l) {
+    run = [](cofs::LoopWork* w) { static_cast<NextTurn*>(w)->h.resume(); };
+  }
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> c) {
+    h = c;
+    loop.post(static_cast<cofs::LoopWork*>(this));
+  }
+  void await_resume() const noexcept {}
+};
+
+struct Stamp : cofs::TimerNode {
+  Clock::time_point at{};
+  std::vector<Stamp*>* fired = nullptr;
+};
+}  // namespace
+
 TEST_CASE("a timer set after a nearer one was cancelled fires on time, not early",
           "[loop][timer]") {
-  // The timerfd stays armed for the cancelled 5 ms timer: the early wake-up must only re-arm it
-  // for the 40 ms one. Then a due timer (deadline passed) must fire without any timerfd at all.
+  // A turn arms the timerfd for `near`; `near` is cancelled and `far` added, which leaves the
+  // timerfd armed for the earlier time. Its wake-up finds nothing due and must re-arm for `far`,
+  // which fires no earlier than its deadline. Then a timer already due fires without a timerfd.
   IoLoop& loop = cofs::get_loop();
-  Tick near, far, due;
-  std::vector<Tick*> fired;
-  for (Tick* t : {&near, &far, &due}) {
+  Stamp near, far, due;
+  std::vector<Stamp*> fired;
+  for (Stamp* t : {&near, &far, &due}) {
     t->fired = &fired;
     t->on_fire = [](cofs::TimerNode* n) {
-      auto* tick = static_cast<Tick*>(n);
-      tick->fired->push_back(tick);
+      auto* s = static_cast<Stamp*>(n);
+      s->at = Clock::now();
+      s->fired->push_back(s);
     };
   }
   const auto t0 = Clock::now();
-  Clock::time_point far_fired_at{};
   cofs::sync(loop, [&]() -> Task<void> {
     near.deadline = t0 + 5ms;
     loop.add_timer(near);
-    co_await loop.sleep_for(1ms);  // let a turn arm the timerfd for `near`
+    co_await NextTurn(loop);
     loop.cancel_timer(near);
     far.deadline = t0 + 40ms;
     loop.add_timer(far);
-    while (fired.empty()) co_await loop.sleep_for(1ms);
-    far_fired_at = Clock::now();
+    co_await loop.sleep_until(t0 + 60ms);  // the only other timer, and a later one
     due.deadline = Clock::now() - 1ms;
     loop.add_timer(due);
-    while (fired.size() < 2) co_await loop.sleep_for(1ms);
+    co_await NextTurn(loop);
+    co_await NextTurn(loop);
   }());
   REQUIRE(fired.size() == 2);
   CHECK(fired[0] == &far);
+  CHECK(far.at >= far.deadline);
   CHECK(fired[1] == &due);
-  CHECK(far_fired_at >= t0 + 40ms);
-  CHECK(seconds_since(t0) < 5.0);
 }
 
 TEST_CASE("sleep_for in the past or zero completes at once", "[loop][timer]") {
