@@ -45,8 +45,10 @@ Task<long> Engine::read_full(int fd, void* buf, std::size_t n, std::uint64_t off
   std::size_t done = 0;
   auto* p = static_cast<std::byte*>(buf);
   while (done < n) {
-    long r = co_await pread(fd, p + done, n - done, offset + done);
-    if (r == -EINTR || r == -EAGAIN) continue;
+    const bool at_position = offset == kAtFilePosition;
+    long r = co_await pread(fd, p + done, n - done, at_position ? offset : offset + done);
+    // EAGAIN from a non-blocking stream means no data yet: say so rather than spin.
+    if (r == -EINTR || (r == -EAGAIN && !at_position)) continue;
     if (r < 0) co_return r;
     if (r == 0) break;  // end of file
     done += static_cast<std::size_t>(r);
@@ -58,8 +60,9 @@ Task<long> Engine::write_full(int fd, const void* buf, std::size_t n, std::uint6
   std::size_t done = 0;
   const auto* p = static_cast<const std::byte*>(buf);
   while (done < n) {
-    long r = co_await pwrite(fd, p + done, n - done, offset + done);
-    if (r == -EINTR || r == -EAGAIN) continue;
+    const bool at_position = offset == kAtFilePosition;
+    long r = co_await pwrite(fd, p + done, n - done, at_position ? offset : offset + done);
+    if (r == -EINTR || (r == -EAGAIN && !at_position)) continue;
     if (r < 0) co_return r;
     if (r == 0) co_return -EIO;  // no progress: would loop forever
     done += static_cast<std::size_t>(r);
@@ -102,30 +105,29 @@ Task<long> read_lane(Engine& io, int fd, std::byte* base, std::size_t size, std:
 
 }  // namespace
 
-Task<int> Engine::read_to_end(int fd, std::uint64_t offset, std::optional<std::uint64_t> limit,
-                              Bytes& out) {
+Task<int> Engine::read_to_end(int fd, Bytes& out) {
   struct statx st {};
   int r = co_await fstat(fd, &st);
   if (r < 0) co_return r;
   // Engines disagree on reading a directory (EISDIR, EINVAL): say it the same way for all.
   if (S_ISDIR(st.stx_mode)) co_return -EISDIR;
   Engine& io = for_file(fd, st);
-  std::uint64_t want = st.stx_size > offset ? st.stx_size - offset : 0;
-  if (limit) want = std::min(want, *limit);
-  // Size from fstat, plus one byte to notice a file that grew since.
-  std::uint64_t cap = limit ? std::min(want + 1, *limit) : want + 1;
-  if (cap == 0) {
-    out.clear();
-    co_return 0;
+  out.clear();
+  if (is_stream(st)) {
+    auto read_some = [&io, fd](std::byte* p, std::size_t n) {
+      return io.pread(fd, p, n, kAtFilePosition);
+    };
+    co_return co_await read_until_end(out, 0, read_some);
   }
-  out.resize_uninitialized(static_cast<std::size_t>(cap));
+  const auto want = static_cast<std::size_t>(st.stx_size);
+  // Size from fstat, plus one byte to notice a file that grew since.
+  out.resize_uninitialized(want + 1);
   std::size_t have = 0;
   if (want >= kParallelFrom && &io == this) {
-    std::size_t short_at = static_cast<std::size_t>(want);
+    std::size_t short_at = want;
     std::vector<Task<long>> lanes;
     for (std::size_t lane = 0; lane < 2; ++lane) {
-      lanes.push_back(read_lane(io, fd, out.data(), static_cast<std::size_t>(want), offset, lane, 2,
-                                &short_at));
+      lanes.push_back(read_lane(io, fd, out.data(), want, 0, lane, 2, &short_at));
     }
     auto results = co_await gather(std::move(lanes), GatherOptions{.batch_size = -1});
     for (auto& res : results) {
@@ -137,19 +139,18 @@ Task<int> Engine::read_to_end(int fd, std::uint64_t offset, std::optional<std::u
       co_return 0;
     }
   }
-  for (;;) {
-    long n = co_await io.read_full(fd, out.data() + have, out.size() - have, offset + have);
-    if (n < 0) co_return static_cast<int>(n);
-    have += static_cast<std::size_t>(n);
-    if (have < out.size()) break;  // end of file
-    if (limit && have >= *limit) break;
-    // The file grew (or reports a wrong size, as procfs does): keep reading.
-    std::size_t next = std::max<std::size_t>(out.size() * 2, 64 * 1024);
-    if (limit) next = static_cast<std::size_t>(std::min<std::uint64_t>(next, *limit));
-    out.resize_uninitialized(next);
+  long n = co_await io.read_full(fd, out.data() + have, out.size() - have, have);
+  if (n < 0) co_return static_cast<int>(n);
+  have += static_cast<std::size_t>(n);
+  if (have < out.size()) {
+    finish_read(out, have);
+    co_return 0;
   }
-  finish_read(out, have);
-  co_return 0;
+  // The file grew (or reports a wrong size, as procfs does): read on to its end.
+  auto read_some = [&io, &out, fd](std::byte* p, std::size_t len) {
+    return io.pread(fd, p, len, static_cast<std::uint64_t>(p - out.data()));
+  };
+  co_return co_await read_until_end(out, have, read_some);
 }
 
 Task<int> Engine::read_file(const char* path, Bytes& out, const char*& failed_op) {
@@ -157,7 +158,7 @@ Task<int> Engine::read_file(const char* path, Bytes& out, const char*& failed_op
   int fd = co_await open(path, O_RDONLY, 0);
   if (fd < 0) co_return fd;
   failed_op = "read";
-  int r = co_await read_to_end(fd, 0, std::nullopt, out);
+  int r = co_await read_to_end(fd, out);
   co_await close(fd);
   co_return r;
 }

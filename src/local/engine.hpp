@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,6 +28,16 @@
 namespace cofs::local {
 
 enum class EngineKind { uring, aio, threads };
+
+/// The offset of a pread/pwrite that reads or writes at the file position, advancing it: how
+/// streams (pipes, sockets, character devices), which have no offsets, are read and written.
+/// The threads engine (which serves every stream) and the uring engine take it; aio does not.
+inline constexpr std::uint64_t kAtFilePosition = ~std::uint64_t{0};
+
+/// A FIFO, socket or character device: bytes are consumed by reading them, and there is no size.
+inline bool is_stream(const struct statx& st) noexcept {
+  return S_ISFIFO(st.stx_mode) || S_ISSOCK(st.stx_mode) || S_ISCHR(st.stx_mode);
+}
 
 const char* to_string(EngineKind k) noexcept;
 /// "uring" / "io_uring", "aio" / "libaio", "threads"; nullopt otherwise.
@@ -79,7 +91,8 @@ class Engine {
   /// openat(AT_FDCWD, path, flags | O_CLOEXEC, mode) -> fd.
   virtual Task<int> open(const char* path, int flags, mode_t mode) = 0;
   virtual Task<int> close(int fd) = 0;
-  /// One pread: may return fewer bytes than asked (see read_full).
+  /// One pread (a read at the file position for kAtFilePosition): may return fewer bytes than
+  /// asked (see read_full).
   virtual Task<long> pread(int fd, void* buf, std::size_t n, std::uint64_t offset) = 0;
   virtual Task<long> pwrite(int fd, const void* buf, std::size_t n, std::uint64_t offset) = 0;
   virtual Task<int> fsync(int fd, bool datasync) = 0;
@@ -92,15 +105,15 @@ class Engine {
 
   // ---- built on the primitives --------------------------------------------------------------
   /// Reads until `n` bytes or end of file, resubmitting short reads. Bytes read, or -errno.
+  /// With kAtFilePosition every read is at the file position.
   Task<long> read_full(int fd, void* buf, std::size_t n, std::uint64_t offset);
   /// Writes all of `n` bytes, resubmitting short writes. 0, or -errno.
   Task<long> write_full(int fd, const void* buf, std::size_t n, std::uint64_t offset);
   Task<int> stat(const char* path, bool follow_links, struct statx* out);
   Task<int> fstat(int fd, struct statx* out);
-  /// Reads from `offset` to end of file, the size taken from fstat and grown if the file grows
-  /// meanwhile. `limit` caps the bytes read. Result in `out`; 0 or -errno.
-  Task<int> read_to_end(int fd, std::uint64_t offset, std::optional<std::uint64_t> limit,
-                        Bytes& out);
+  /// Reads the whole file into `out`: its size taken from fstat and grown if the file grows
+  /// meanwhile, or, for a stream, everything until its writer closes. 0 or -errno.
+  Task<int> read_to_end(int fd, Bytes& out);
   /// The whole file at `path`: open, read to the end, close. 0 or -errno (with `failed_op` set to
   /// "open" or "read"). The uring engine links open, read and close in one submission.
   virtual Task<int> read_file(const char* path, Bytes& out, const char*& failed_op);
@@ -129,6 +142,24 @@ class Engine {
 /// Ends a whole-file read of `have` bytes into `out`: its size, and the spare capacity (the
 /// size was a guess, or the file shrank) given back when it is worth a reallocation.
 void finish_read(Bytes& out, std::size_t have);
+
+/// Reads on until end of file, appending to the `have` bytes `out` holds already and growing it:
+/// `read_some(buf, n)` is one read at the file position (bytes, 0 at the end, or -errno).
+/// 0 or -errno; `out` ends with exactly the bytes read.
+template <class ReadSome>
+Task<int> read_until_end(Bytes& out, std::size_t have, ReadSome read_some) {
+  for (;;) {
+    if (have == out.size())
+      out.resize_uninitialized(std::max<std::size_t>(out.size() * 2, 64 * 1024));
+    long n = co_await read_some(out.data() + have, out.size() - have);
+    if (n == -EINTR || n == -EAGAIN) continue;
+    if (n < 0) co_return static_cast<int>(n);
+    if (n == 0) break;
+    have += static_cast<std::size_t>(n);
+  }
+  finish_read(out, have);
+  co_return 0;
+}
 
 /// Faults in the pages of [p, p + n) in one syscall (MADV_POPULATE_WRITE): for large reads into
 /// fresh memory, where a trap per page costs more than the copy (notably in virtual machines).

@@ -48,48 +48,16 @@ LocalFile::~LocalFile() {
 }
 
 Task<std::size_t> LocalFile::raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) {
-  if (s_.stream) {
-    int fd = s_.fd;
-    // raw_read's contract: fewer than n bytes only at the end, so a pipe's partial reads are
-    // gathered until it has n or its writer closes.
-    long r = co_await s_.io->blocking([=] {
-      std::size_t done = 0;
-      while (done < n) {
-        long got = ::read(fd, dst + done, n - done);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) return -static_cast<long>(errno);
-        if (got == 0) break;
-        done += static_cast<std::size_t>(got);
-      }
-      return static_cast<long>(done);
-    });
-    if (r < 0) throw_errno(static_cast<int>(-r), "read", path_);
-    co_return static_cast<std::size_t>(r);
-  }
-  long r = co_await s_.io->read_full(s_.fd, dst, n, offset);
+  // A stream (served by the threads engine) is read where it is; raw_read's contract, fewer than
+  // n bytes only at the end, holds for it too: read_full gathers a pipe's partial reads.
+  long r = co_await s_.io->read_full(s_.fd, dst, n, s_.stream ? kAtFilePosition : offset);
   if (r < 0) throw_errno(static_cast<int>(-r), "read", path_);
   co_return static_cast<std::size_t>(r);
 }
 
 Task<void> LocalFile::raw_write(std::uint64_t offset, std::span<const std::byte> data) {
-  if (s_.stream) {
-    int fd = s_.fd;
-    const std::byte* p = data.data();
-    std::size_t n = data.size();
-    long r = co_await s_.io->blocking([=] {
-      std::size_t done = 0;
-      while (done < n) {
-        long w = ::write(fd, p + done, n - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -static_cast<long>(errno);
-        done += static_cast<std::size_t>(w);
-      }
-      return 0L;
-    });
-    if (r < 0) throw_errno(static_cast<int>(-r), "write", path_);
-    co_return;
-  }
-  long r = co_await s_.io->write_full(s_.fd, data.data(), data.size(), offset);
+  long r = co_await s_.io->write_full(s_.fd, data.data(), data.size(),
+                                      s_.stream ? kAtFilePosition : offset);
   if (r < 0) throw_errno(static_cast<int>(-r), "write", path_);
 }
 

@@ -283,7 +283,7 @@ Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64
       Engine& io = engine_->for_file(fd, st);
       if (local::is_special_file(fd, st)) {
         // The size is not known up front (procfs says 0): read it all, then cut the range.
-        err = co_await io.read_to_end(fd, 0, std::nullopt, out);
+        err = co_await io.read_to_end(fd, out);
         if (err == 0) {
           auto [s, e] = resolve_range("cat_file", p, start, end, out.size());
           Bytes cut(out.data() + s, static_cast<std::size_t>(e - s));

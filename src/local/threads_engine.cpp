@@ -27,13 +27,19 @@ Task<int> ThreadsEngine::close(int fd) {
 }
 
 Task<long> ThreadsEngine::pread(int fd, void* buf, std::size_t n, std::uint64_t offset) {
-  co_return co_await blocking(
-      [=] { return result(static_cast<long>(::pread(fd, buf, n, static_cast<off_t>(offset)))); });
+  co_return co_await blocking([=] {
+    return result(static_cast<long>(offset == kAtFilePosition
+                                        ? ::read(fd, buf, n)
+                                        : ::pread(fd, buf, n, static_cast<off_t>(offset))));
+  });
 }
 
 Task<long> ThreadsEngine::pwrite(int fd, const void* buf, std::size_t n, std::uint64_t offset) {
-  co_return co_await blocking(
-      [=] { return result(static_cast<long>(::pwrite(fd, buf, n, static_cast<off_t>(offset)))); });
+  co_return co_await blocking([=] {
+    return result(static_cast<long>(offset == kAtFilePosition
+                                        ? ::write(fd, buf, n)
+                                        : ::pwrite(fd, buf, n, static_cast<off_t>(offset))));
+  });
 }
 
 Task<int> ThreadsEngine::fsync(int fd, bool datasync) {

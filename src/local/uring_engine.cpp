@@ -1,6 +1,7 @@
 // The uring engine: each primitive is one SQE on the loop's ring, submitted with the rest of the
-// loop turn's work and resumed from its CQE. A whole-file read links openat, two reads and close
-// on a direct descriptor (no fd of the process is used, so RLIMIT_NOFILE does not bound it).
+// loop turn's work and resumed from its CQE. A whole-file read links openat and two reads on a
+// direct descriptor (no fd of the process is used, so RLIMIT_NOFILE does not bound it), and
+// closes it once the reads have shown what the file is.
 #include <liburing.h>
 #include <unistd.h>
 
@@ -62,18 +63,20 @@ struct SlotTable {
     }
     unsigned await_resume() const noexcept { return slot; }
   };
-
+  IoLoop* loop = nullptr;
   std::vector<unsigned> free;
   std::deque<Take*> waiting;
   // Per-slot buffers the linked read fills, reused (and so already faulted in) from one read to
   // the next; the result is copied out at its exact size.
   std::vector<std::unique_ptr<std::byte[]>> scratch;
-  std::byte probe_sink{};  // written by the kernel, never read
-  void reset(unsigned n) {
+  std::vector<std::byte> probe;  // per slot: the byte the end-of-file probe reads
+  void reset(unsigned n, IoLoop& l) {
+    loop = &l;
     free.clear();
     waiting.clear();
     for (unsigned i = n; i > 0; --i) free.push_back(i - 1);
     scratch.resize(n);
+    probe.assign(n, std::byte{});
   }
   std::byte* scratch_for(unsigned slot) {
     if (!scratch[slot]) {
@@ -82,9 +85,9 @@ struct SlotTable {
     }
     return scratch[slot].get();
   }
-  /// Gives `slot` back: to the longest waiter, resumed on the loop's next round (the caller may
-  /// still read the slot's buffer until it suspends), or to the free list.
-  void release(unsigned slot, IoLoop& loop) {
+  /// Gives `slot` (no file open in it) back: to the longest waiter, resumed on the loop's next
+  /// round, or to the free list.
+  void release(unsigned slot) {
     if (waiting.empty()) {
       free.push_back(slot);
       return;
@@ -92,7 +95,7 @@ struct SlotTable {
     Take* next = waiting.front();
     waiting.pop_front();
     next->slot = slot;
-    loop.schedule(next->waiter);
+    loop->schedule(next->waiter);
   }
 };
 
@@ -101,14 +104,14 @@ std::mutex g_tables_mutex;
 // thread may still use it; a heap object so that leak checkers see the tables as reachable.
 auto& g_tables = *new std::map<io_uring*, SlotTable*>();
 
-SlotTable* slot_table_for(io_uring* ring) {
+SlotTable* slot_table_for(io_uring* ring, IoLoop& loop) {
   std::lock_guard lock(g_tables_mutex);
   SlotTable*& t = g_tables[ring];
   int r = io_uring_register_files_sparse(ring, kDirectSlots);
   if (r == 0) {
     // A new table: an entry left from a dead ring at the same address is stale.
     if (t == nullptr) t = new SlotTable;
-    t->reset(kDirectSlots);
+    t->reset(kDirectSlots, loop);
     return t;
   }
   // -EBUSY: this ring has a table already, ours when we have an entry for it.
@@ -119,17 +122,19 @@ SlotTable* slot_table_for(io_uring* ring) {
 template <class Prep>
 class UringOp final : public detail::LeafOp, public UringCompletion {
  public:
-  UringOp(IoLoop& loop, io_uring* ring, const char* what, Prep prep, bool result_is_fd = false)
+  UringOp(IoLoop& loop, io_uring* ring, const char* what, Prep prep, bool result_is_fd = false,
+          bool cancellable = true)
       : LeafOp(loop),
         ring_(ring),
         what_(what),
         prep_(std::move(prep)),
-        result_is_fd_(result_is_fd) {}
+        result_is_fd_(result_is_fd),
+        cancellable_(cancellable) {}
 
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    if (!begin(h, what_)) return false;
+    if (!begin(h, what_, cancellable_)) return false;
     io_uring_sqe* s = get_sqe(ring_);
     prep_(s);
     io_uring_sqe_set_data64(s, user_data());
@@ -159,19 +164,26 @@ class UringOp final : public detail::LeafOp, public UringCompletion {
   const char* what_;
   Prep prep_;
   bool result_is_fd_;
+  bool cancellable_;
   bool got_cqe_ = false;
   int res_ = -ECANCELED;
 };
 
-/// openat (direct) -> read(guess) -> read(1) -> close, linked. The second read, at the file
-/// position the first left, proves end of file (0) without trusting a short first read. Its byte
-/// is never used (a file that has one more is read again by its size), so every probe of a ring
-/// writes the table's one sink byte: a page fewer to touch per file.
+/// openat (direct) -> read(guess) -> read(1), linked; the file stays open in its slot. The second
+/// read, at the file position the first left, proves end of file (0) without trusting a short
+/// first read; when it finds one more byte, the file is larger than the guess, grew, or is a
+/// stream, and the caller reads on (or closes the slot and reads the file by its size).
 class LinkedReadFile final : public detail::LeafOp {
  public:
   LinkedReadFile(IoLoop& loop, io_uring* ring, const char* path, unsigned slot, std::byte* buf,
-                 unsigned guess, std::byte* sink)
-      : LeafOp(loop), ring_(ring), path_(path), slot_(slot), buf_(buf), guess_(guess), sink_(sink) {
+                 unsigned guess, std::byte* probe)
+      : LeafOp(loop),
+        ring_(ring),
+        path_(path),
+        slot_(slot),
+        buf_(buf),
+        guess_(guess),
+        probe_(probe) {
     for (Part& p : parts_) p.chain = this;
   }
 
@@ -179,8 +191,9 @@ class LinkedReadFile final : public detail::LeafOp {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     if (!begin(h, "read_file")) return false;
-    if (io_uring_sq_space_left(ring_) < 4) io_uring_submit(ring_);
-    io_uring_sqe* s = get_sqe(ring_, 4);
+    submitted_ = true;
+    if (io_uring_sq_space_left(ring_) < kParts) io_uring_submit(ring_);
+    io_uring_sqe* s = get_sqe(ring_, kParts);
     io_uring_prep_openat_direct(s, AT_FDCWD, path_, O_RDONLY, 0, slot_);
     s->flags |= IOSQE_IO_LINK;
     io_uring_sqe_set_data64(s, parts_[0].user_data());
@@ -189,23 +202,29 @@ class LinkedReadFile final : public detail::LeafOp {
     s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
     io_uring_sqe_set_data64(s, parts_[1].user_data());
     s = get_sqe(ring_);
-    io_uring_prep_read(s, static_cast<int>(slot_), sink_, 1, static_cast<std::uint64_t>(-1));
-    s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+    io_uring_prep_read(s, static_cast<int>(slot_), probe_, 1, static_cast<std::uint64_t>(-1));
+    s->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data64(s, parts_[2].user_data());
-    s = get_sqe(ring_);
-    io_uring_prep_close_direct(s, slot_);
-    io_uring_sqe_set_data64(s, parts_[3].user_data());
     return true;
   }
   struct Result {
     int open, read1, read2;
+    bool slot_open;            // the slot holds an open file: the caller closes it
+    std::exception_ptr error;  // cancelled, timed out, or the loop stopped
   };
-  Result await_resume() {
-    end();
-    return {parts_[0].res, parts_[1].res, parts_[2].res};
+  /// Never throws: the caller closes the slot first, then rethrows `error`.
+  Result await_resume() noexcept {
+    Result r{parts_[0].res, parts_[1].res, parts_[2].res, submitted_ && parts_[0].res >= 0, {}};
+    try {
+      end();
+    } catch (...) {
+      r.error = std::current_exception();
+    }
+    return r;
   }
 
  private:
+  static constexpr unsigned kParts = 3;
   struct Part final : UringCompletion {
     LinkedReadFile* chain = nullptr;
     int res = -ECANCELED;
@@ -213,15 +232,14 @@ class LinkedReadFile final : public detail::LeafOp {
     void on_cqe(int r, std::uint32_t) noexcept override {
       res = r;
       done = true;
-      if (++chain->done_ == 4) chain->complete();
+      if (++chain->done_ == kParts) chain->complete();
     }
   };
   bool withdraw() noexcept override {
-    // Cancel all but the close, which must run to give the slot back.
-    for (int i = 0; i < 3; ++i) {
-      if (parts_[i].done) continue;
+    for (Part& p : parts_) {
+      if (p.done) continue;
       io_uring_sqe* s = get_sqe(ring_);
-      io_uring_prep_cancel64(s, parts_[i].user_data(), 0);
+      io_uring_prep_cancel64(s, p.user_data(), 0);
       io_uring_sqe_set_data64(s, 0);
     }
     return false;
@@ -232,22 +250,24 @@ class LinkedReadFile final : public detail::LeafOp {
   unsigned slot_;
   std::byte* buf_;
   unsigned guess_;
-  std::byte* sink_;
-  Part parts_[4];
-  int done_ = 0;
+  std::byte* probe_;
+  Part parts_[kParts];
+  unsigned done_ = 0;
+  bool submitted_ = false;
 };
 
 class UringEngine final : public Engine {
  public:
   UringEngine(IoLoop& loop, io_uring* ring) : Engine(loop), ring_(ring) {
-    slots_ = slot_table_for(ring_);
+    slots_ = slot_table_for(ring_, loop_);
   }
 
   EngineKind kind() const noexcept override { return EngineKind::uring; }
 
   template <class Prep>
-  UringOp<Prep> op(const char* what, Prep prep, bool result_is_fd = false) {
-    return UringOp<Prep>(loop_, ring_, what, std::move(prep), result_is_fd);
+  UringOp<Prep> op(const char* what, Prep prep, bool result_is_fd = false,
+                   bool cancellable = true) {
+    return UringOp<Prep>(loop_, ring_, what, std::move(prep), result_is_fd, cancellable);
   }
 
   Task<int> open(const char* path, int flags, mode_t mode) override {
@@ -303,38 +323,91 @@ class UringEngine final : public Engine {
       SlotTable* table = slots_;
       unsigned slot = co_await SlotTable::Take{*table, {}};
       std::byte* buf = table->scratch_for(slot);
-      LinkedReadFile::Result r{};
-      try {
-        r = co_await LinkedReadFile(loop_, ring_, path, slot, buf, kLinkedReadGuess,
-                                    &table->probe_sink);
-      } catch (...) {
-        table->release(slot, loop_);
-        throw;
-      }
-      // The slot is free again; its buffer stays ours until the next suspension.
-      table->release(slot, loop_);
-      if (r.open < 0 && r.open != -ENXIO && r.open != -EBADF && r.open != -EINVAL) {
+      LinkedReadFile::Result r = co_await LinkedReadFile(loop_, ring_, path, slot, buf,
+                                                         kLinkedReadGuess, &table->probe[slot]);
+      if (!r.slot_open) {
+        table->release(slot);
+        if (r.error) std::rethrow_exception(r.error);
+        if (r.open == -EINVAL || r.open == -EBADF) {
+          slots_ = nullptr;  // the ring cannot open into its table after all: stop trying
+          co_return co_await Engine::read_file(path, out, failed_op);
+        }
         failed_op = "open";
         co_return r.open;
       }
-      if (r.open < 0) {
-        slots_ = nullptr;  // the ring has no usable table after all: stop trying
-      } else if (r.read1 >= 0 && static_cast<std::size_t>(r.read1) < kLinkedReadGuess &&
-                 r.read2 == 0) {
+      if (!r.error && r.read1 >= 0 && r.read2 == 0) {
+        // Whole: the file ended within the guess.
         std::size_t n = static_cast<std::size_t>(r.read1);
         out = Bytes::uninitialized(n);
         if (n > 0) std::memcpy(out.data(), buf, n);
+        co_await close_slot(table, slot);
         co_return 0;
-      } else if (r.read1 < 0 && r.read1 != -ECANCELED && r.read1 != -EAGAIN) {
+      }
+      if (!r.error && r.read1 >= 0 && r.read2 == 1) {
+        // One more byte: larger than the guess, grown meanwhile, or a stream. A regular file
+        // is read again by its size; a stream's bytes are gone once read: it is read on here.
+        co_return co_await read_on(table, path, slot, r.read1, out, failed_op);
+      }
+      co_await close_slot(table, slot);
+      if (r.error) std::rethrow_exception(r.error);
+      if (r.read1 < 0 && r.read1 != -EAGAIN && r.read1 != -ECANCELED) {
         failed_op = "read";
         co_return r.read1;
       }
-      // Larger than the guess, or not a plain file: read it by its size.
+      if (r.read1 >= 0) {  // the probe failed after a good read
+        failed_op = "read";
+        co_return r.read2;
+      }
+      // Not read for a reason of the ring's: the plain way may still work.
     }
     co_return co_await Engine::read_file(path, out, failed_op);
   }
 
  private:
+  /// After the linked read found more than its first read took (`have` bytes in the slot's
+  /// buffer, one more in its probe byte): closes the slot and reads a regular file by its size,
+  /// or reads a stream on from the slot until its writer closes.
+  Task<int> read_on(SlotTable* table, const char* path, unsigned slot, int have, Bytes& out,
+                    const char*& failed_op) {
+    // The path names the file open in the slot unless it was replaced meanwhile; then the new
+    // file is read whole by the plain way, a snapshot as good as the first.
+    struct statx st {};
+    int r = co_await statx(AT_FDCWD, path, 0, &st);
+    if (r < 0 || !is_stream(st)) {
+      co_await close_slot(table, slot);
+      co_return co_await Engine::read_file(path, out, failed_op);
+    }
+    std::size_t n = static_cast<std::size_t>(have);
+    out = Bytes::uninitialized(std::max<std::size_t>(2 * (n + 1), 64 * 1024));
+    std::memcpy(out.data(), table->scratch_for(slot), n);
+    out.data()[n] = table->probe[slot];
+    auto read_some = [this, slot](std::byte* p, std::size_t len) -> Task<long> {
+      unsigned l = static_cast<unsigned>(std::min(len, kMaxIo));
+      co_return co_await op("read", [=](io_uring_sqe* s) {
+        io_uring_prep_read(s, static_cast<int>(slot), p, l, static_cast<std::uint64_t>(-1));
+        s->flags |= IOSQE_FIXED_FILE;
+      });
+    };
+    std::exception_ptr error;
+    try {
+      r = co_await read_until_end(out, n + 1, read_some);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    co_await close_slot(table, slot);
+    if (error) std::rethrow_exception(error);
+    failed_op = "read";
+    co_return r;
+  }
+
+  /// Closes the file open in `slot` and gives the slot back. Not cancellable: a cancelled read
+  /// must still close what it opened (a pipe's writer sees its reader gone only then).
+  Task<void> close_slot(SlotTable* table, unsigned slot) {
+    co_await op(
+        "close", [=](io_uring_sqe* s) { io_uring_prep_close_direct(s, slot); }, false, false);
+    table->release(slot);
+  }
+
   io_uring* ring_;
   SlotTable* slots_ = nullptr;
 };

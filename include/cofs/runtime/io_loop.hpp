@@ -280,8 +280,9 @@ class LeafOp : public PendingOp {
 
   /// Call from await_suspend. Returns false when the operation ends at once (loop stopping or
   /// stop already requested): the caller must then not start it and await_resume rethrows.
+  /// An operation that is not `cancellable` (releasing a resource) ignores the stop token.
   template <class P>
-  bool begin(std::coroutine_handle<P> h, const char* what) {
+  bool begin(std::coroutine_handle<P> h, const char* what, bool cancellable = true) {
     what_ = what;
     if (loop_.stopping() || !loop_.in_loop_thread()) {
       error_ = make_error(
@@ -289,7 +290,7 @@ class LeafOp : public PendingOp {
           loop_.stopping() ? "the IO loop is stopping" : "awaited off the IO loop's thread");
       return false;
     }
-    std::stop_token token = stop_token_of(h);
+    std::stop_token token = cancellable ? stop_token_of(h) : std::stop_token();
     if (token.stop_requested()) {
       error_ = make_error(std::make_error_code(std::errc::operation_canceled), what_, loop_.name());
       return false;
