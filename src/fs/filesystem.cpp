@@ -47,7 +47,8 @@ void FileSystem::set_batch_size(std::optional<BatchSize> value) {
 BatchSize FileSystem::resolve_batch(std::string_view operation,
                                     const std::optional<BatchSize>& call_value,
                                     bool local_files) const {
-  return resolve_batch_size(operation, local_files, call_value, batch_size_);
+  return resolve_batch_size(operation, local_files, call_value, batch_size_,
+                            default_batch_cap(local_files));
 }
 
 std::pair<std::uint64_t, std::uint64_t> FileSystem::resolve_range(std::string_view op,

@@ -85,6 +85,9 @@ class Engine {
 
   virtual EngineKind kind() const noexcept = 0;
   const char* name() const noexcept { return to_string(kind()); }
+  /// How many whole-file reads this engine runs at once, when it has such a limit (the uring
+  /// engine's direct-descriptor slots); bulk calls default to no more than this.
+  virtual std::optional<long> concurrency_limit() const noexcept { return std::nullopt; }
   IoLoop& loop() const noexcept { return loop_; }
 
   // ---- primitives: one syscall each, result or -errno ----------------------------------------

@@ -179,6 +179,11 @@ std::shared_ptr<FileSystem> LocalFileSystem::from_options(const Options& options
   return std::make_shared<LocalFileSystem>(std::move(loop), std::move(o));
 }
 
+std::optional<BatchSize> LocalFileSystem::default_batch_cap(bool local_files) const {
+  if (!local_files) return std::nullopt;
+  return engine_->concurrency_limit();
+}
+
 const char* LocalFileSystem::engine() const noexcept {
   return engine_->name();
 }

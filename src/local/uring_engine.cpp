@@ -263,6 +263,10 @@ class UringEngine final : public Engine {
   }
 
   EngineKind kind() const noexcept override { return EngineKind::uring; }
+  std::optional<long> concurrency_limit() const noexcept override {
+    if (slots_ == nullptr) return std::nullopt;
+    return long{kDirectSlots};
+  }
 
   template <class Prep>
   UringOp<Prep> op(const char* what, Prep prep, bool result_is_fd = false,

@@ -81,7 +81,8 @@ BatchSize default_batch_size(bool opens_local_files) {
 
 BatchSize resolve_batch_size(std::string_view operation, bool opens_local_files,
                              std::optional<BatchSize> call_value,
-                             std::optional<BatchSize> filesystem_value) {
+                             std::optional<BatchSize> filesystem_value,
+                             std::optional<BatchSize> default_cap) {
   if (call_value) {
     validate(operation, "batch_size", *call_value);
     return *call_value;
@@ -94,7 +95,8 @@ BatchSize resolve_batch_size(std::string_view operation, bool opens_local_files,
   if (auto v = config::get(key)) return *v;
   const char* env = opens_local_files ? "COFS_GATHER_BATCH_SIZE" : "COFS_NOFILES_GATHER_BATCH_SIZE";
   if (auto v = from_env(operation, env)) return *v;
-  return config::default_batch_size(opens_local_files);
+  BatchSize builtin = config::default_batch_size(opens_local_files);
+  return default_cap && *default_cap > 0 ? std::min(builtin, *default_cap) : builtin;
 }
 
 }  // namespace cofs

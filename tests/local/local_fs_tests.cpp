@@ -210,6 +210,27 @@ TEST_CASE("local: uring reads beyond its 128 linked-read slots wait for one, in 
   CHECK(again.size() == static_cast<std::size_t>(kFiles - (kFiles + 91) / 97));
 }
 
+TEST_CASE("local: bulk calls default to no more than the engine runs at once", "[local][many]") {
+  const BatchSize builtin = config::default_batch_size(true);
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      // The uring engine reads through 128 direct-descriptor slots: more would only queue.
+      const BatchSize expected =
+          std::string(fs->engine()) == "uring" ? std::min<BatchSize>(builtin, 128) : builtin;
+      CHECK(fs->resolve_batch("cat", std::nullopt, true) == expected);
+      // Only the built-in default is capped: every level above it is taken as given.
+      CHECK(fs->resolve_batch("cat", std::nullopt, false) == config::default_batch_size(false));
+      CHECK(fs->resolve_batch("cat", 1000, true) == 1000);
+      config::set("gather_batch_size", 700);
+      CHECK(fs->resolve_batch("cat", std::nullopt, true) == 700);
+      config::set("gather_batch_size", std::nullopt);
+      fs->set_batch_size(900);
+      CHECK(fs->resolve_batch("cat", std::nullopt, true) == 900);
+    }
+  }
+}
+
 TEST_CASE("local: a named pipe is read whole under every engine, however its writer writes",
           "[local][special]") {
   // The uring engine's linked read cannot know a path is a FIFO before it reads: what it took

@@ -77,6 +77,10 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// The filesystem's own batch size for bulk calls (below a call's batch_size in precedence).
   void set_batch_size(std::optional<BatchSize> value);
   std::optional<BatchSize> batch_size() const noexcept { return batch_size_; }
+  /// The batch size a bulk call `operation` (with `call_value` as its batch_size argument) runs
+  /// with, by the precedence of DESIGN.md; `local_files`: whether it opens local files.
+  BatchSize resolve_batch(std::string_view operation, const std::optional<BatchSize>& call_value,
+                          bool local_files) const;
   /// A limit for every blocking call (TimeoutError and the operation cancelled after it).
   void set_timeout(std::optional<Clock::duration> value) noexcept { timeout_ = value; }
 
@@ -365,10 +369,12 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   virtual Task<std::string> do_checksum(std::string path);
   /// Whether bulk calls of this filesystem open local files (picks the default batch size).
   virtual bool opens_local_files() const { return false; }
+  /// How many of its operations this filesystem's IO can run at once, when fewer than the
+  /// built-in default batch size: more would only wait in a queue, holding memory meanwhile.
+  virtual std::optional<BatchSize> default_batch_cap(bool /*local_files*/) const {
+    return std::nullopt;
+  }
 
-  /// The batch size of one bulk call by the precedence of DESIGN.md.
-  BatchSize resolve_batch(std::string_view operation, const std::optional<BatchSize>& call_value,
-                          bool local_files) const;
 
   /// A blocking method: its async twin run by sync. `subject` (the path) names what a timeout or
   /// a call from the loop's own thread was about.

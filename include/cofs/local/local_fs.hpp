@@ -75,6 +75,7 @@ class LocalFileSystem : public FileSystem {
   Task<void> do_get_file(std::string rpath, std::string lpath, Callback* callback) override;
   Task<void> do_put_file(std::string lpath, std::string rpath, Callback* callback) override;
   bool opens_local_files() const override { return true; }
+  std::optional<BatchSize> default_batch_cap(bool local_files) const override;
 
  private:
   Task<void> copy_local(std::string_view op, std::string src, std::string dst, Callback* cb);

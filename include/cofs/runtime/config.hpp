@@ -24,10 +24,13 @@ BatchSize default_batch_size(bool opens_local_files);
 
 }  // namespace config
 
-/// Resolves the batch size of one bulk call by the precedence above. Throws InvalidArgumentError
-/// (naming `operation`) for 0, values below -1, and unparsable environment values.
+/// Resolves the batch size of one bulk call by the precedence above. `default_cap` lowers the
+/// built-in default to what the filesystem's IO can use at once (no other level). Throws
+/// InvalidArgumentError (naming `operation`) for 0, values below -1, and unparsable environment
+/// values.
 BatchSize resolve_batch_size(std::string_view operation, bool opens_local_files,
                              std::optional<BatchSize> call_value,
-                             std::optional<BatchSize> filesystem_value = std::nullopt);
+                             std::optional<BatchSize> filesystem_value = std::nullopt,
+                             std::optional<BatchSize> default_cap = std::nullopt);
 
 }  // namespace cofs
