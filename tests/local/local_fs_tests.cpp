@@ -260,9 +260,13 @@ TEST_CASE("local: a named pipe is read whole under every engine, however its wri
     }
     ::close(fd);
   };
+  write_file(dir / "before", std::string(50'000, 'b'));
   for (const char* e : kEngines) {
     DYNAMIC_SECTION(e) {
       auto fs = make_fs(e);
+      // A file read before: the uring engine reads the next file's first 50,000 bytes straight
+      // into its result (and the rest into scratch), the pipe's too.
+      CHECK(fs->cat_file(dir / "before").size() == 50'000);
       std::thread writer(write_slowly);
       Bytes whole = fs->cat_file(fifo);
       writer.join();
@@ -285,6 +289,42 @@ TEST_CASE("local: a named pipe is read whole under every engine, however its wri
       // Plain files still read whole afterwards (every slot came back).
       write_file(dir / "plain", "plain");
       CHECK(fs->cat_file(dir / "plain") == "plain");
+    }
+  }
+}
+
+TEST_CASE("local: files of every size read whole, one after another and all at once", "[local]") {
+  // The uring engine reads a file's first bytes straight into the result, as many as the last
+  // file it read had, and the rest into a 32 KiB scratch buffer: each size here is smaller,
+  // equal, a little or much larger than the one before it, or larger than both buffers.
+  const std::size_t sizes[] = {0,  5000,    5000,    100,    70'000, 70'000, 1'500'000,
+                               10, 33'000,  4096,    4096,   4097,   36'000, 1,
+                               0,  300'000, 299'999, 32'768, 32'769, 65'536, 3};
+  TempDir dir;
+  std::vector<std::string> paths;
+  std::vector<std::string> contents;
+  for (std::size_t i = 0; i < std::size(sizes); ++i) {
+    std::string data(sizes[i], '\0');
+    for (std::size_t j = 0; j < data.size(); ++j)
+      data[j] = static_cast<char>('a' + (i + j / 7) % 26);
+    paths.push_back(dir / ("f" + std::to_string(i)));
+    write_file(paths.back(), data);
+    contents.push_back(std::move(data));
+  }
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+          Bytes b = fs->cat_file(paths[i]);
+          if (b.view() != contents[i]) FAIL("file " << i << " of " << sizes[i] << " B read wrong");
+        }
+      }
+      CatResult all = fs->cat(paths);
+      REQUIRE(all.size() == paths.size());
+      for (std::size_t i = 0; i < paths.size(); ++i) {
+        CHECK(all.at(paths[i]).value().view() == contents[i]);
+      }
     }
   }
 }
