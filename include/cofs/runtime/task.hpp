@@ -13,6 +13,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "cofs/runtime/frame_cache.hpp"
+
 namespace cofs {
 
 template <class T = void>
@@ -82,6 +84,9 @@ struct PromiseBase {
     }
     void await_resume() const noexcept {}
   };
+
+  static void* operator new(std::size_t n) { return frame_allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
