@@ -21,6 +21,12 @@ void* frame_allocate(std::size_t n) {
 void frame_free(void* p, std::size_t) noexcept {
   ::operator delete(p);
 }
+std::size_t frame_cache_bytes() noexcept {
+  return 0;
+}
+bool frame_cache_enabled() noexcept {
+  return false;
+}
 
 #else
 
