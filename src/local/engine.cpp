@@ -105,10 +105,32 @@ Task<long> read_lane(Engine& io, int fd, std::byte* base, std::size_t size, std:
 
 }  // namespace
 
+Task<int> Engine::open_and_stat(const char* path, int flags, mode_t mode, struct statx* st) {
+  int fd = co_await open(path, flags, mode);
+  if (fd == -ENXIO && !open_waits_for_fifo())
+    fd = co_await threads_engine().open(path, flags, mode);
+  if (fd < 0) co_return fd;
+  int r = co_await fstat(fd, st);
+  if (r < 0) {
+    co_await close(fd);
+    co_return r;
+  }
+  if (S_ISFIFO(st->stx_mode) && !open_waits_for_fifo()) {
+    int again = co_await threads_engine().open(path, flags, mode);
+    co_await close(fd);
+    fd = again;
+  }
+  co_return fd;
+}
+
 Task<int> Engine::read_to_end(int fd, Bytes& out) {
   struct statx st {};
   int r = co_await fstat(fd, &st);
   if (r < 0) co_return r;
+  co_return co_await read_to_end(fd, st, out);
+}
+
+Task<int> Engine::read_to_end(int fd, const struct statx& st, Bytes& out) {
   // Engines disagree on reading a directory (EISDIR, EINVAL): say it the same way for all.
   if (S_ISDIR(st.stx_mode)) co_return -EISDIR;
   Engine& io = for_file(fd, st);
@@ -155,16 +177,22 @@ Task<int> Engine::read_to_end(int fd, Bytes& out) {
 
 Task<int> Engine::read_file(const char* path, Bytes& out, const char*& failed_op) {
   failed_op = "open";
-  int fd = co_await open(path, O_RDONLY, 0);
+  struct statx st {};
+  int fd = co_await open_and_stat(path, O_RDONLY, 0, &st);
   if (fd < 0) co_return fd;
   failed_op = "read";
-  int r = co_await read_to_end(fd, out);
+  int r = co_await read_to_end(fd, st, out);
   co_await close(fd);
   co_return r;
 }
 
 Engine& Engine::for_file(int fd, const struct statx& st) {
   if (kind() == EngineKind::threads || !is_special_file(fd, st)) return *this;
+  return threads_engine();
+}
+
+Engine& Engine::threads_engine() {
+  if (kind() == EngineKind::threads) return *this;
   if (!threads_) threads_ = make_threads_engine(loop_);
   return *threads_;
 }

@@ -85,6 +85,8 @@ class Engine {
 
   virtual EngineKind kind() const noexcept = 0;
   const char* name() const noexcept { return to_string(kind()); }
+  /// Whether `open` of a FIFO waits for the other end as open(2) does (io_uring's does not).
+  virtual bool open_waits_for_fifo() const noexcept { return true; }
   /// How many whole-file reads this engine runs at once, when it has such a limit (the uring
   /// engine's direct-descriptor slots); bulk calls default to no more than this.
   virtual std::optional<long> concurrency_limit() const noexcept { return std::nullopt; }
@@ -114,8 +116,16 @@ class Engine {
   Task<long> write_full(int fd, const void* buf, std::size_t n, std::uint64_t offset);
   Task<int> stat(const char* path, bool follow_links, struct statx* out);
   Task<int> fstat(int fd, struct statx* out);
-  /// Reads the whole file into `out`: its size taken from fstat and grown if the file grows
-  /// meanwhile, or, for a stream, everything until its writer closes. 0 or -errno.
+  /// open, then fstat into `st`: the descriptor, or -errno with nothing left open. A FIFO is
+  /// opened as open(2) opens it, waiting for its other end, under every engine (io_uring tries
+  /// each open without blocking first, so a FIFO opens at once for reading and fails with ENXIO
+  /// for writing; such a FIFO is opened again through the threads engine, before the first
+  /// descriptor is closed, so that a writer arriving meanwhile always finds a reader).
+  Task<int> open_and_stat(const char* path, int flags, mode_t mode, struct statx* st);
+  /// Reads the whole file into `out`: its size taken from `st` (its fstat) and grown if the file
+  /// grows meanwhile, or, for a stream, everything until its writer closes. 0 or -errno.
+  Task<int> read_to_end(int fd, const struct statx& st, Bytes& out);
+  /// The same, taking the fstat itself.
   Task<int> read_to_end(int fd, Bytes& out);
   /// The whole file at `path`: open, read to the end, close. 0 or -errno (with `failed_op` set to
   /// "open" or "read"). The uring engine links open, read and close in one submission.
@@ -139,6 +149,7 @@ class Engine {
   IoLoop& loop_;
 
  private:
+  Engine& threads_engine();
   std::unique_ptr<Engine> threads_;  // for special files, made on first use
 };
 

@@ -276,19 +276,18 @@ Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64
     if (r < 0) throw_errno(-r, "cat_file", p);
     co_return out;
   }
-  int fd = co_await engine_->open(p.c_str(), O_RDONLY, 0);
+  struct statx st {};
+  int fd = co_await engine_->open_and_stat(p.c_str(), O_RDONLY, 0, &st);
   if (fd < 0) throw_errno(-fd, "cat_file", p);
   int err = 0;
   std::exception_ptr failure;
   try {
-    struct statx st {};
-    err = co_await engine_->fstat(fd, &st);
-    if (err == 0 && S_ISDIR(st.stx_mode)) err = -EISDIR;
+    if (S_ISDIR(st.stx_mode)) err = -EISDIR;
     if (err == 0) {
       Engine& io = engine_->for_file(fd, st);
       if (local::is_special_file(fd, st)) {
         // The size is not known up front (procfs says 0): read it all, then cut the range.
-        err = co_await io.read_to_end(fd, out);
+        err = co_await io.read_to_end(fd, st, out);
         if (err == 0) {
           auto [s, e] = resolve_range("cat_file", p, start, end, out.size());
           Bytes cut(out.data() + s, static_cast<std::size_t>(e - s));
@@ -493,13 +492,12 @@ Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open(std::string p, OpenMod
     s.fd = fd;
     co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
   }
-  int fd = co_await engine_->open(p.c_str(), flags, 0666);
-  if (fd < 0) throw_errno(-fd, "open", p);
   struct statx st {};
-  int r = co_await engine_->fstat(fd, &st);
-  if (r < 0 || S_ISDIR(st.stx_mode)) {
+  int fd = co_await engine_->open_and_stat(p.c_str(), flags, 0666, &st);
+  if (fd < 0) throw_errno(-fd, "open", p);
+  if (S_ISDIR(st.stx_mode)) {
     co_await engine_->close(fd);
-    throw_errno(r < 0 ? -r : EISDIR, "open", p);
+    throw_errno(EISDIR, "open", p);
   }
   s.fd = fd;
   s.io = &engine_->for_file(fd, st);

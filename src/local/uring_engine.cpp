@@ -268,6 +268,7 @@ class UringEngine final : public Engine {
   }
 
   EngineKind kind() const noexcept override { return EngineKind::uring; }
+  bool open_waits_for_fifo() const noexcept override { return false; }
   std::optional<long> concurrency_limit() const noexcept override {
     if (slots_ == nullptr) return std::nullopt;
     return long{kDirectSlots};
@@ -362,6 +363,23 @@ class UringEngine final : public Engine {
         }
         failed_op = "open";
         co_return r.open;
+      }
+      if (!r.error && r.read1 == 0 && r.read2 == 0) {
+        // Empty, or a FIFO that io_uring opened at once, without waiting for a writer: read
+        // that as open(2) would, the slot's reader kept open meanwhile for a writer to find.
+        struct statx st {};
+        if (co_await statx(AT_FDCWD, path, 0, &st) == 0 && S_ISFIFO(st.stx_mode)) {
+          int rr = 0;
+          std::exception_ptr error;
+          try {
+            rr = co_await Engine::read_file(path, out, failed_op);
+          } catch (...) {
+            error = std::current_exception();
+          }
+          co_await close_slot(table, slot);
+          if (error) std::rethrow_exception(error);
+          co_return rr;
+        }
       }
       if (!r.error && r.read1 >= 0 && r.read2 == 0) {
         // Whole: the file ended within the buffers.
