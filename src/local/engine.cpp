@@ -110,17 +110,21 @@ Task<int> Engine::open_and_stat(const char* path, int flags, mode_t mode, struct
   if (fd == -ENXIO && !open_waits_for_fifo())
     fd = co_await threads_engine().open(path, flags, mode);
   if (fd < 0) co_return fd;
-  int r = co_await fstat(fd, st);
-  if (r < 0) {
-    co_await close(fd);
-    co_return r;
+  int result = fd;
+  std::exception_ptr error;
+  try {
+    int r = co_await fstat(fd, st);
+    if (r < 0) {
+      result = r;
+    } else if (S_ISFIFO(st->stx_mode) && !open_waits_for_fifo()) {
+      result = co_await threads_engine().open(path, flags, mode);
+    }
+  } catch (...) {
+    error = std::current_exception();
   }
-  if (S_ISFIFO(st->stx_mode) && !open_waits_for_fifo()) {
-    int again = co_await threads_engine().open(path, flags, mode);
-    co_await close(fd);
-    fd = again;
-  }
-  co_return fd;
+  if (error || result != fd) co_await close(fd);  // failed, cancelled, or opened again
+  if (error) std::rethrow_exception(error);
+  co_return result;
 }
 
 Task<int> Engine::read_to_end(int fd, Bytes& out) {

@@ -18,7 +18,19 @@ R result(R r) noexcept {
 }  // namespace
 
 Task<int> ThreadsEngine::open(const char* path, int flags, mode_t mode) {
-  co_return co_await blocking([=] { return result(::open(path, flags | O_CLOEXEC, mode)); });
+  // A stop request that arrives while the open runs (a FIFO's waits for its other end) is
+  // reported when it returns: the descriptor it made is then closed here, not lost.
+  int fd = -1;
+  int* made = &fd;
+  auto call = blocking([=] { return *made = result(::open(path, flags | O_CLOEXEC, mode)); });
+  std::exception_ptr error;
+  try {
+    co_return co_await call;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (fd >= 0) ::close(fd);
+  std::rethrow_exception(error);
 }
 
 Task<int> ThreadsEngine::close(int fd) {

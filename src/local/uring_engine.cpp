@@ -287,7 +287,9 @@ class UringEngine final : public Engine {
         true);
   }
   Task<int> close(int fd) override {
-    co_return co_await op("close", [=](io_uring_sqe* s) { io_uring_prep_close(s, fd); });
+    // Not cancellable: a caller cleaning up after a cancellation must still close.
+    co_return co_await op(
+        "close", [=](io_uring_sqe* s) { io_uring_prep_close(s, fd); }, false, false);
   }
   Task<long> pread(int fd, void* buf, std::size_t n, std::uint64_t offset) override {
     unsigned len = static_cast<unsigned>(std::min(n, kMaxIo));
@@ -368,7 +370,7 @@ class UringEngine final : public Engine {
         // Empty, or a FIFO that io_uring opened at once, without waiting for a writer: read
         // that as open(2) would, the slot's reader kept open meanwhile for a writer to find.
         struct statx st {};
-        if (co_await statx(AT_FDCWD, path, 0, &st) == 0 && S_ISFIFO(st.stx_mode)) {
+        if (co_await stat_path(path, &st) == 0 && S_ISFIFO(st.stx_mode)) {
           int rr = 0;
           std::exception_ptr error;
           try {
@@ -397,7 +399,7 @@ class UringEngine final : public Engine {
         // are gone once read: it is read on here, after those read and the probe's one.
         std::size_t n = static_cast<std::size_t>(r.read1);
         struct statx st {};
-        int s = co_await statx(AT_FDCWD, path, 0, &st);
+        int s = co_await stat_path(path, &st);
         if (s < 0 || !is_stream(st)) {
           co_await close_slot(table, slot);
           int rr = co_await Engine::read_file(path, out, failed_op);
@@ -448,6 +450,17 @@ class UringEngine final : public Engine {
     if (error) std::rethrow_exception(error);
     failed_op = "read";
     co_return r;
+  }
+
+  /// statx of what is open in a slot, by its path: not cancellable (the slot must be closed
+  /// after it, and it is quick).
+  Task<int> stat_path(const char* path, struct statx* st) {
+    co_return co_await op(
+        "statx",
+        [=](io_uring_sqe* s) {
+          io_uring_prep_statx(s, AT_FDCWD, path, 0, STATX_BASIC_STATS | STATX_BTIME, st);
+        },
+        false, false);
   }
 
   /// Closes the file open in `slot` and gives the slot back. Not cancellable: a cancelled read

@@ -310,6 +310,56 @@ TEST_CASE("local: a named pipe is read and written as open(2) would, under every
   }
 }
 
+TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer comes",
+          "[local][special]") {
+  ::signal(SIGPIPE, SIG_IGN);
+  auto open_fds = [] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+  };
+  TempDir dir;
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      const std::size_t before = open_fds();
+      const std::size_t pending_before = sync(
+          get_loop(), []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+      // No writer: the read waits (an open(2) of a FIFO waits for its writer) until the timeout.
+      CHECK_THROWS_AS(sync(get_loop(), fs->async_cat_file(fifo), std::chrono::milliseconds(50)),
+                      TimeoutError);
+      CHECK_THROWS_AS(
+          sync(get_loop(), fs->async_cat_file(fifo, 0, 5), std::chrono::milliseconds(50)),
+          TimeoutError);
+      // Writers now (without waiting for a reader: ENXIO when none is there): the waiting opens
+      // complete, and the cancelled reads close what they opened.
+      auto pending = [] {
+        return sync(get_loop(),
+                    []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+      };
+      std::size_t now = open_fds();
+      for (int i = 0; i < 300 && (now != before || pending() != pending_before); ++i) {
+        int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (w >= 0) ::close(w);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        now = open_fds();
+      }
+      CHECK(pending() == pending_before);
+      CHECK(now == before);
+      // And the FIFO still reads whole.
+      std::thread writer([&] {
+        int w = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+        if (w >= 0 && ::write(w, "after", 5) == 5) ::close(w);
+      });
+      Bytes b = fs->cat_file(fifo);
+      writer.join();
+      CHECK(b == "after");
+    }
+  }
+}
+
 TEST_CASE("local: files of every size read whole, one after another and all at once", "[local]") {
   // The uring engine reads a file's first bytes straight into the result, as many as the last
   // file it read had, and the rest into a 32 KiB scratch buffer: each size here is smaller,
