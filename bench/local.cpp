@@ -262,8 +262,9 @@ int main(int argc, char** argv) {
                 ref / t, seq / t);
     // The same reads with each result dropped as it arrives, as the two loops above do: no
     // 40 MB of fresh result memory to fault in, so this is the engine's own speed. At the window
-    // cat uses by default on this engine, in rounds alternating with the reference (this machine's speed drifts
-    // between phases of a run; the ratio to the paired reference is the figure to quote).
+    // cat uses by default on this engine, in rounds alternating with the reference (this machine's
+    // speed drifts between phases of a run; the ratio to the paired reference is the figure to
+    // quote).
     const cofs::BatchSize window = fs->resolve_batch("cat", std::nullopt, true);
     double d = 1e9, paired_ref = 1e9;
     for (int round = 0; round < 10; ++round) {

@@ -127,13 +127,6 @@ Task<int> Engine::open_and_stat(const char* path, int flags, mode_t mode, struct
   co_return result;
 }
 
-Task<int> Engine::read_to_end(int fd, Bytes& out) {
-  struct statx st {};
-  int r = co_await fstat(fd, &st);
-  if (r < 0) co_return r;
-  co_return co_await read_to_end(fd, st, out);
-}
-
 Task<int> Engine::read_to_end(int fd, const struct statx& st, Bytes& out) {
   // Engines disagree on reading a directory (EISDIR, EINVAL): say it the same way for all.
   if (S_ISDIR(st.stx_mode)) co_return -EISDIR;

@@ -501,7 +501,7 @@ Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open(std::string p, OpenMod
   }
   s.fd = fd;
   s.io = &engine_->for_file(fd, st);
-  s.stream = S_ISFIFO(st.stx_mode) || S_ISSOCK(st.stx_mode) || S_ISCHR(st.stx_mode);
+  s.stream = local::is_stream(st);
   s.keep = weak_from_this().lock();
   co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
 }
@@ -516,7 +516,7 @@ std::unique_ptr<AsyncFile> LocalFileSystem::wrap_fd(int fd, std::string_view mod
   s.fd = fd;
   s.owns_fd = close_fd;
   s.io = &engine_->for_file(fd, st);
-  s.stream = S_ISFIFO(st.stx_mode) || S_ISSOCK(st.stx_mode) || S_ISCHR(st.stx_mode);
+  s.stream = local::is_stream(st);
   s.keep = weak_from_this().lock();
   auto f =
       std::make_unique<local::LocalFile>(loop(), name, std::move(m), kDefaultBlock, std::move(s));

@@ -282,9 +282,10 @@ TEST_CASE("engines: short reads and writes are resubmitted", "[local][engine]") 
       std::string p = dir / "f", q = dir / "g";
       Bytes out;
       lt.run([&]() -> Task<void> {
-        int fd = co_await e.open(p.c_str(), O_RDONLY, 0);
+        struct statx st {};
+        int fd = co_await e.open_and_stat(p.c_str(), O_RDONLY, 0, &st);
         REQUIRE(fd >= 0);
-        auto r27 = co_await e.read_to_end(fd, out);
+        auto r27 = co_await e.read_to_end(fd, st, out);
         REQUIRE(r27 == 0);
         co_await e.close(fd);
         fd = co_await e.open(q.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -310,15 +311,19 @@ TEST_CASE("engines: a file that changes size while read", "[local][engine]") {
       write_file(p, pattern(5000));
       Bytes grown, shrunk;
       lt.run([&]() -> Task<void> {
-        int fd = co_await e->open(p.c_str(), O_RDONLY, 0);
+        struct statx st {};
+        int fd = co_await e->open_and_stat(p.c_str(), O_RDONLY, 0, &st);
         REQUIRE(fd >= 0);
-        // Grows after the open: read_to_end keeps reading past fstat's size.
+        // Grows after the fstat: read_to_end keeps reading past the size it was given.
         int w = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
         REQUIRE(::write(w, "+more", 5) == 5);
-        auto r29 = co_await e->read_to_end(fd, grown);
+        auto r29 = co_await e->read_to_end(fd, st, grown);
         REQUIRE(r29 == 0);
+        // Shrinks after it: what is there is read, no more.
+        auto r_st = co_await e->fstat(fd, &st);
+        REQUIRE(r_st == 0);
         REQUIRE(::ftruncate(w, 100) == 0);
-        auto r30 = co_await e->read_to_end(fd, shrunk);
+        auto r30 = co_await e->read_to_end(fd, st, shrunk);
         REQUIRE(r30 == 0);
         ::close(w);
         co_await e->close(fd);

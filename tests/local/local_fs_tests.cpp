@@ -325,8 +325,11 @@ TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer
     DYNAMIC_SECTION(e) {
       auto fs = make_fs(e);
       const std::size_t before = open_fds();
-      const std::size_t pending_before = sync(
-          get_loop(), []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+      auto pending = [] {
+        return sync(get_loop(),
+                    []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+      };
+      const std::size_t pending_before = pending();
       // No writer: the read waits (an open(2) of a FIFO waits for its writer) until the timeout.
       CHECK_THROWS_AS(sync(get_loop(), fs->async_cat_file(fifo), std::chrono::milliseconds(50)),
                       TimeoutError);
@@ -335,10 +338,6 @@ TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer
           TimeoutError);
       // Writers now (without waiting for a reader: ENXIO when none is there): the waiting opens
       // complete, and the cancelled reads close what they opened.
-      auto pending = [] {
-        return sync(get_loop(),
-                    []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
-      };
       std::size_t now = open_fds();
       for (int i = 0; i < 300 && (now != before || pending() != pending_before); ++i) {
         int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);

@@ -375,7 +375,6 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
     return std::nullopt;
   }
 
-
   /// A blocking method: its async twin run by sync. `subject` (the path) names what a timeout or
   /// a call from the loop's own thread was about.
   template <class T>
