@@ -29,8 +29,28 @@ std::string strip_protocol(std::string_view p, std::initializer_list<std::string
   return std::string(p);
 }
 
+namespace {
+
+/// Whether normalize would return `p` unchanged: no empty, "." or ".." part, no trailing slash.
+bool is_normal(std::string_view p) noexcept {
+  if (p == "/") return true;
+  if (p.empty() || p.back() == '/') return false;
+  std::size_t i = p.front() == '/' ? 1 : 0;
+  while (i <= p.size()) {
+    std::size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    const std::size_t len = j - i;
+    if (len == 0 || (p[i] == '.' && (len == 1 || (len == 2 && p[i + 1] == '.')))) return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string normalize(std::string_view p) {
   if (p.empty()) return {};
+  if (is_normal(p)) return std::string(p);  // the common case, without taking it apart
   const bool absolute = p.front() == '/';
   std::vector<std::string_view> parts;
   std::size_t i = 0;

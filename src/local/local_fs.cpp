@@ -195,6 +195,7 @@ std::string LocalFileSystem::strip_protocol(std::string_view p) const {
       break;
     }
   }
+  if (!p.empty() && p[0] == '/') return path::normalize(p);
   std::string s(p);
   if (s == "~" || s.starts_with("~/")) {
     const char* home = std::getenv("HOME");
