@@ -450,6 +450,26 @@ void IoLoop::untrack(PendingOp& op) noexcept {
   --pending_count_;
 }
 
+detail::StopGroup& IoLoop::stop_group(const std::stop_token& token) {
+  for (auto& g : stop_groups_) {
+    if (g->token == token) return *g;
+  }
+  // A new token: first drop the groups nobody is in (their stop sources may be long gone).
+  std::erase_if(stop_groups_, [](const auto& g) { return g->head == nullptr; });
+  stop_groups_.push_back(std::make_unique<detail::StopGroup>(token));
+  return *stop_groups_.back();
+}
+
+void detail::StopGroup::Fire::operator()() const noexcept {
+  // Failing an operation withdraws its work and may schedule its waiter, never resumes it here:
+  // none leaves the list during the walk but maybe the one failed.
+  for (LeafOp* op = group->head; op != nullptr;) {
+    LeafOp* next = op->group_next_;
+    op->cancel_for_stop();
+    op = next;
+  }
+}
+
 void IoLoop::begin_stop() {
   stopping_ = true;
   // Snapshot first: aborting resumes coroutines, which may untrack or start other operations.

@@ -432,3 +432,75 @@ TEST_CASE("cancelling a gather (sync timeout) cancels every task in flight", "[g
   std::this_thread::sleep_for(20ms);
   CHECK(cancelled == 10);  // nothing new started after the cancellation
 }
+
+namespace {
+
+/// Sleeps under `token` (cancellable), then records whether a stop ended the sleep.
+Task<void> sleep_under(IoLoop& loop, std::stop_token token, std::vector<char>& ended_by_stop,
+                       int i) {
+  co_await cofs::detail::SetStopToken{std::move(token)};
+  try {
+    co_await loop.sleep_for(10s);
+  } catch (const cofs::OperationCancelled&) {
+    ended_by_stop[static_cast<std::size_t>(i)] = 1;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a stop request cancels the operations under its token and no other", "[gather]") {
+  // Operations in flight under one token share one stop callback (the loop's group for that
+  // token); tokens interleaved here must still each reach exactly their own operations.
+  IoLoop& loop = cofs::get_loop();
+  constexpr int kEach = 20;
+  std::vector<char> ended(2 * kEach, 0);
+  std::stop_source a, b;
+  auto all_ended = [&](int parity) {
+    for (int i = parity; i < 2 * kEach; i += 2) {
+      if (!ended[static_cast<std::size_t>(i)]) return false;
+    }
+    return true;
+  };
+  auto none_ended = [&](int parity) {
+    for (int i = parity; i < 2 * kEach; i += 2) {
+      if (ended[static_cast<std::size_t>(i)]) return false;
+    }
+    return true;
+  };
+  auto sleepers = [&]() -> Task<bool> {
+    std::vector<Task<void>> tasks;
+    for (int i = 0; i < 2 * kEach; ++i) {
+      tasks.push_back(sleep_under(loop, (i % 2 ? b : a).get_token(), ended, i));
+    }
+    auto r = co_await cofs::gather(std::move(tasks), {.return_exceptions = true});
+    co_return r.all_ok();
+  };
+  // Every step's outcome, in order: a's stop ended a's sleeps only; a token stopped before its
+  // operation starts ends it at once; b's stop ends the rest.
+  std::vector<bool> steps;
+  auto stopper = [&]() -> Task<bool> {
+    co_await loop.sleep_for(20ms);
+    a.request_stop();
+    for (int i = 0; i < 2000 && !all_ended(0); ++i) co_await loop.sleep_for(1ms);
+    steps.push_back(all_ended(0));
+    steps.push_back(none_ended(1));
+    std::stop_source c;
+    std::vector<char> c_ended(1, 0);
+    Task<void> lone = sleep_under(loop, c.get_token(), c_ended, 0);
+    c.request_stop();
+    co_await std::move(lone);
+    steps.push_back(c_ended[0] == 1);
+    steps.push_back(none_ended(1));
+    b.request_stop();
+    co_return true;
+  };
+  std::vector<Task<bool>> both;
+  both.push_back(sleepers());
+  both.push_back(stopper());
+  auto outcomes = cofs::sync(loop, cofs::gather(std::move(both)), 20s);
+  REQUIRE(outcomes.size() == 2);
+  CHECK(outcomes[0].value());
+  CHECK(outcomes[1].value());
+  CHECK(steps == std::vector<bool>{true, true, true, true});
+  CHECK(all_ended(1));
+}

@@ -55,7 +55,8 @@ struct GatherCtx {
   std::exception_ptr first_error;
   bool return_exceptions = false;
   std::stop_source stop;  // cancels every child: the caller's cancellation or a first failure
-  std::coroutine_handle<> waiter;  // the gather, when suspended for a free slot
+  std::stop_token stop_token = stop.get_token();  // the children's, shared by reference
+  std::coroutine_handle<> waiter;                 // the gather, when suspended for a free slot
   std::optional<Clock::duration> timeout;
   IoLoop* loop = nullptr;  // for per-task timeouts
   const std::function<void(std::size_t, std::optional<std::size_t>)>* on_progress = nullptr;
@@ -98,7 +99,7 @@ struct SetStopToken {
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
-    h.promise().stop_token = std::move(token);
+    h.promise().set_stop_token(std::move(token));
     return false;
   }
   void await_resume() const noexcept {}
@@ -192,7 +193,7 @@ Task<void> gather_each(R range, GatherOptions options, Sink sink) {
     detail::Detached child = detail::gather_child(
         ctx, index++, detail::range_awaitable_t<R>(std::ranges::iter_move(it)), sink);
     ++it;
-    child.handle.promise().stop_token = ctx.stop.get_token();
+    child.handle.promise().share_stop_token(ctx.stop_token);
     ++ctx.inflight;
     child.handle.resume();  // runs until its first suspension (or to the end)
   }

@@ -41,6 +41,24 @@ struct LoopWork {
   void (*run)(LoopWork*) = nullptr;
 };
 
+namespace detail {
+class LeafOp;
+
+/// The leaf operations in flight on a loop under one stop token, and the one stop callback that
+/// cancels them all: a callback of its own would cost each operation four atomic operations on
+/// the token's shared state. Loop thread only, as are the stop requests that cancel operations.
+struct StopGroup {
+  struct Fire {
+    StopGroup* group;
+    void operator()() const noexcept;
+  };
+  explicit StopGroup(const std::stop_token& t) : token(t), callback(token, Fire{this}) {}
+  std::stop_token token;
+  std::stop_callback<Fire> callback;
+  LeafOp* head = nullptr;  // the operations in the group, linked through LeafOp
+};
+}  // namespace detail
+
 /// A timer owned by its user (typically inside a coroutine frame), kept in the loop's heap.
 struct TimerNode {
   Clock::time_point deadline{};
@@ -160,6 +178,8 @@ class IoLoop {
   void unwatch_fd(FdWatch* watch) noexcept;
   void track(PendingOp& op) noexcept;
   void untrack(PendingOp& op) noexcept;
+  /// The group of operations under `token` (one that can be stopped), made on first use.
+  detail::StopGroup& stop_group(const std::stop_token& token);
   /// Registers / removes a blocked caller (any thread; see LoopWaiter).
   void add_waiter(LoopWaiter& w) noexcept;
   void remove_waiter(LoopWaiter& w) noexcept;
@@ -228,6 +248,7 @@ class IoLoop {
   Clock::time_point timer_armed_for_ = Clock::time_point::max();
   PendingOp* pending_head_ = nullptr;
   std::size_t pending_count_ = 0;
+  std::vector<std::unique_ptr<detail::StopGroup>> stop_groups_;
   std::mutex waiters_mutex_;
   LoopWaiter* waiters_head_ = nullptr;
   bool stopping_ = false;
@@ -276,7 +297,7 @@ class LeafOp : public PendingOp {
   void abort(std::exception_ptr why) noexcept override { fail(std::move(why)); }
 
  protected:
-  ~LeafOp() = default;
+  ~LeafOp() { leave(); }  // a frame destroyed while suspended here
 
   /// Call from await_suspend. Returns false when the operation ends at once (loop stopping or
   /// stop already requested): the caller must then not start it and await_resume rethrows.
@@ -290,14 +311,17 @@ class LeafOp : public PendingOp {
           loop_.stopping() ? "the IO loop is stopping" : "awaited off the IO loop's thread");
       return false;
     }
-    std::stop_token token = cancellable ? stop_token_of(h) : std::stop_token();
-    if (token.stop_requested()) {
-      error_ = make_error(std::make_error_code(std::errc::operation_canceled), what_, loop_.name());
-      return false;
+    if (cancellable) {
+      decltype(auto) token = stop_token_view(h);  // a reference to the promise's: no copy
+      if (token.stop_requested()) {
+        error_ =
+            make_error(std::make_error_code(std::errc::operation_canceled), what_, loop_.name());
+        return false;
+      }
+      if (token.stop_possible()) join(loop_.stop_group(token));
     }
     waiter_ = h;
     loop_.track(*this);
-    if (token.stop_possible()) stop_cb_.emplace(std::move(token), Canceller{this});
     return true;
   }
 
@@ -322,7 +346,7 @@ class LeafOp : public PendingOp {
 
   /// Call from await_resume.
   void end() {
-    stop_cb_.reset();
+    leave();
     if (error_) std::rethrow_exception(error_);
   }
   bool failed() const noexcept { return static_cast<bool>(error_); }
@@ -331,15 +355,31 @@ class LeafOp : public PendingOp {
   std::coroutine_handle<> waiter_;
 
  private:
-  struct Canceller {
-    LeafOp* op;
-    void operator()() const noexcept {
-      op->fail(make_error(std::make_error_code(std::errc::operation_canceled), op->what_,
-                          op->loop_.name()));
+  friend struct StopGroup;
+  void join(StopGroup& g) noexcept {
+    group_ = &g;
+    group_next_ = g.head;
+    if (g.head != nullptr) g.head->group_prev_ = this;
+    g.head = this;
+  }
+  void leave() noexcept {
+    if (group_ == nullptr) return;
+    if (group_prev_ != nullptr) {
+      group_prev_->group_next_ = group_next_;
+    } else {
+      group_->head = group_next_;
     }
-  };
+    if (group_next_ != nullptr) group_next_->group_prev_ = group_prev_;
+    group_ = nullptr;
+    group_prev_ = group_next_ = nullptr;
+  }
+  void cancel_for_stop() noexcept {
+    fail(make_error(std::make_error_code(std::errc::operation_canceled), what_, loop_.name()));
+  }
   std::exception_ptr error_;
-  std::optional<std::stop_callback<Canceller>> stop_cb_;
+  StopGroup* group_ = nullptr;  // the stop token's group while in flight, if it can be stopped
+  LeafOp* group_prev_ = nullptr;
+  LeafOp* group_next_ = nullptr;
   const char* what_ = "";
   bool finished_ = false;
   bool failing_ = false;

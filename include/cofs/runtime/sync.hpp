@@ -31,8 +31,7 @@ namespace detail {
 
 /// A coroutine that starts when resumed by its runner, runs to the end and frees itself.
 struct Detached {
-  struct promise_type {
-    std::stop_token stop_token;
+  struct promise_type : StopTokenSlot {
     Detached get_return_object() noexcept {
       return Detached{std::coroutine_handle<promise_type>::from_promise(*this)};
     }
@@ -40,7 +39,6 @@ struct Detached {
     std::suspend_never final_suspend() const noexcept { return {}; }
     void return_void() const noexcept {}
     void unhandled_exception() const noexcept { std::terminate(); }  // bodies catch everything
-    const std::stop_token& get_stop_token() const noexcept { return stop_token; }
   };
   std::coroutine_handle<promise_type> handle;
 };
@@ -165,7 +163,7 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   }
   auto state = std::make_shared<detail::SyncState<T>>();
   detail::Detached runner = detail::run_for_sync<T>(std::move(task), state);
-  runner.handle.promise().stop_token = state->stop.get_token();
+  runner.handle.promise().set_stop_token(state->stop.get_token());
   state->runner = runner.handle;
   state->loop = &loop;
   state->run = [](LoopWork* w) {

@@ -37,6 +37,17 @@ std::stop_token stop_token_of(std::coroutine_handle<P> h) noexcept {
   }
 }
 
+/// The same without a copy where the promise gives a reference (cofs's do): copying a token
+/// costs two atomic operations on its shared state.
+template <class P>
+decltype(auto) stop_token_view(std::coroutine_handle<P> h) noexcept {
+  if constexpr (StopAwarePromise<P>) {
+    return h.promise().get_stop_token();
+  } else {
+    return std::stop_token();
+  }
+}
+
 // How an awaiter hands control to a Task and gets it back. Symmetric transfer (await_suspend
 // returning a handle) keeps the stack flat only when the compiler turns that hand-over into a tail
 // call: Clang always does, GCC only with -foptimize-sibling-calls (-O2, -O3, -Os) and never under
@@ -62,10 +73,42 @@ namespace detail {
 
 inline constexpr bool kTaskSymmetricTransfer = COFS_TASK_SYMMETRIC_TRANSFER != 0;
 
-struct PromiseBase {
+/// Where a cofs coroutine's stop token lives: its own (given by whoever runs it: sync, gather,
+/// set_stop_token) or its awaiter's, shared by reference, as the awaiter outlives the awaited
+/// (copying a token costs two atomic operations on its shared state, at every level).
+class StopTokenSlot {
+ public:
+  StopTokenSlot() = default;
+  StopTokenSlot(const StopTokenSlot&) = delete;
+  StopTokenSlot& operator=(const StopTokenSlot&) = delete;
+  const std::stop_token& get_stop_token() const noexcept { return *current_; }
+  void set_stop_token(std::stop_token t) noexcept {
+    own_ = std::move(t);
+    current_ = &own_;
+  }
+  void share_stop_token(const std::stop_token& t) noexcept { current_ = &t; }
+
+ private:
+  std::stop_token own_;
+  const std::stop_token* current_ = &own_;
+};
+
+/// Gives the coroutine `callee` the stop token of `caller`: by reference when the caller's
+/// promise keeps one, else a copy.
+template <class P, class C>
+void inherit_stop_token(C& callee, P& caller) noexcept {
+  if constexpr (StopAwarePromise<P>) {
+    if constexpr (std::is_lvalue_reference_v<decltype(caller.get_stop_token())>) {
+      callee.share_stop_token(caller.get_stop_token());
+    } else {
+      callee.set_stop_token(caller.get_stop_token());
+    }
+  }
+}
+
+struct PromiseBase : StopTokenSlot {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   std::exception_ptr exception;
-  std::stop_token stop_token;
   // Set by whichever comes first: the awaiter once it has left await_suspend (so the task must
   // resume it), or the task's final awaiter when it ends before that (so the awaiter continues by
   // itself). An atomic, as the task may end on another thread than its awaiter's.
@@ -91,7 +134,6 @@ struct PromiseBase {
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { exception = std::current_exception(); }
-  const std::stop_token& get_stop_token() const noexcept { return stop_token; }
 };
 
 template <class T>
@@ -147,7 +189,7 @@ class [[nodiscard]] Task {
   /// Sets the stop token the task (and everything it awaits) observes. For runners that start a
   /// task themselves (sync, gather); an awaiting cofs coroutine passes its own token instead.
   void set_stop_token(std::stop_token token) noexcept {
-    h_.promise().stop_token = std::move(token);
+    h_.promise().set_stop_token(std::move(token));
   }
 
   struct Awaiter {
@@ -156,7 +198,7 @@ class [[nodiscard]] Task {
     template <class P>
     auto await_suspend(std::coroutine_handle<P> caller) noexcept {
       h.promise().continuation = caller;
-      if constexpr (StopAwarePromise<P>) h.promise().stop_token = caller.promise().get_stop_token();
+      detail::inherit_stop_token(h.promise(), caller.promise());
       if constexpr (detail::kTaskSymmetricTransfer) {
         h.promise().awaiter_left.store(true, std::memory_order_relaxed);
         return std::coroutine_handle<>(h);
