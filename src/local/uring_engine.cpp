@@ -5,6 +5,7 @@
 #include <liburing.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -48,6 +49,12 @@ io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
 // The direct-descriptor table of one ring, shared by every uring engine on that ring's loop.
 // Slots are taken and given back on the loop's thread only. A read that finds none queues, and a
 // slot given back goes straight to the longest waiter: first come, first served.
+//
+// A file read whole is left open in its slot: the next read's openat into that slot replaces
+// (closes) it, which saves the close operation and its round trip per file in a bulk read. When
+// the last slot in use is given back, every file left open is closed at once (one register call),
+// so a caller whose reads are all done finds them closed. While other reads run, what is still
+// left open once the turn's reads have taken their slots is closed at the end of that turn.
 struct SlotTable {
   /// Awaits a slot (at once when one is free and nobody queues before us).
   struct Take {
@@ -67,19 +74,32 @@ struct SlotTable {
     unsigned await_resume() const noexcept { return slot; }
   };
   IoLoop* loop = nullptr;
+  io_uring* ring = nullptr;
   std::vector<unsigned> free;
   std::deque<Take*> waiting;
   // Per-slot buffers the linked read fills, reused (and so already faulted in) from one read to
   // the next; the result is copied out at its exact size.
   std::vector<std::unique_ptr<std::byte[]>> scratch;
   std::vector<std::byte> probe;  // per slot: the byte the end-of-file probe reads
-  void reset(unsigned n, IoLoop& l) {
+  std::vector<char> left_open;   // per slot: a finished read left its file open there
+  struct SweepTimer : TimerNode {
+    SlotTable* table;
+  } sweep_timer;          // due at once: fires at the end of the turn that armed it
+  bool skip_cqe = false;  // the ring can drop successful completions
+  void reset(unsigned n, IoLoop& l, io_uring* r) {
     loop = &l;
+    ring = r;
     free.clear();
     waiting.clear();
     for (unsigned i = n; i > 0; --i) free.push_back(i - 1);
     scratch.resize(n);
     probe.assign(n, std::byte{});
+    left_open.assign(n, 0);
+    skip_cqe = (r->features & IORING_FEAT_CQE_SKIP) != 0;
+    sweep_timer = SweepTimer{};  // a dead loop's heap is gone with it
+    sweep_timer.table = this;
+    sweep_timer.deadline = Clock::time_point::min();
+    sweep_timer.on_fire = [](TimerNode* t) { static_cast<SweepTimer*>(t)->table->sweep(); };
   }
   std::byte* scratch_for(unsigned slot) {
     if (!scratch[slot]) {
@@ -88,17 +108,52 @@ struct SlotTable {
     }
     return scratch[slot].get();
   }
-  /// Gives `slot` (no file open in it) back: to the longest waiter, resumed on the loop's next
-  /// round, or to the free list.
+  /// Gives `slot` back: to the longest waiter, resumed on the loop's next round, or to the free
+  /// list. A file left open in it (`left_open`) is closed by the turn's sweep unless a read
+  /// takes the slot first.
   void release(unsigned slot) {
     if (waiting.empty()) {
       free.push_back(slot);
+      if (free.size() == left_open.size()) {
+        close_left_open_now();
+      } else if (left_open[slot] && !sweep_timer.armed()) {
+        loop->add_timer(sweep_timer);
+      }
       return;
     }
     Take* next = waiting.front();
     waiting.pop_front();
     next->slot = slot;
     loop->schedule(next->waiter);
+  }
+  /// Every slot is free: closes the files left open in them now, in one call.
+  void close_left_open_now() noexcept {
+    int update[kDirectSlots];
+    unsigned first = kDirectSlots, last = 0;
+    for (unsigned slot = 0; slot < left_open.size(); ++slot) {
+      update[slot] = left_open[slot] ? -1 : IORING_REGISTER_FILES_SKIP;
+      if (!left_open[slot]) continue;
+      first = std::min(first, slot);
+      last = slot;
+    }
+    if (first == kDirectSlots) return;
+    if (io_uring_register_files_update(ring, first, update + first, last - first + 1) >= 0) {
+      std::fill(left_open.begin(), left_open.end(), 0);
+    } else if (!sweep_timer.armed()) {
+      loop->add_timer(sweep_timer);  // not closed: the sweep's closes will
+    }
+  }
+  /// Closes the files left open in free slots. The closes go with the turn's submission, ahead of
+  /// any later openat into those slots; their completions are not posted (success) or ignored.
+  void sweep() noexcept {
+    for (unsigned slot : free) {
+      if (!left_open[slot]) continue;
+      left_open[slot] = 0;
+      io_uring_sqe* s = get_sqe(ring);
+      io_uring_prep_close_direct(s, slot);
+      if (skip_cqe) s->flags |= IOSQE_CQE_SKIP_SUCCESS;
+      io_uring_sqe_set_data64(s, 0);
+    }
   }
 };
 
@@ -114,7 +169,7 @@ SlotTable* slot_table_for(io_uring* ring, IoLoop& loop) {
   if (r == 0) {
     // A new table: an entry left from a dead ring at the same address is stale.
     if (t == nullptr) t = new SlotTable;
-    t->reset(kDirectSlots, loop);
+    t->reset(kDirectSlots, loop, ring);
     return t;
   }
   // -EBUSY: this ring has a table already, ours when we have an entry for it.
@@ -389,7 +444,11 @@ class UringEngine final : public Engine {
         gather_read(n, n);
         finish_read(out, n);
         size_hint_ = std::min(n, kMaxSizeHint);
-        co_await close_slot(table, slot);
+        // Left open for the next read into the slot to replace, or the turn's sweep to close.
+        // A FIFO whose writer has closed may be among these: it is closed within the turn, as
+        // close_slot's close would be (with the turn's submission).
+        table->left_open[slot] = 1;
+        table->release(slot);
         co_return 0;
       }
       if (!r.error && r.read1 >= 0 && r.read2 == 1) {
@@ -468,6 +527,7 @@ class UringEngine final : public Engine {
   Task<void> close_slot(SlotTable* table, unsigned slot) {
     co_await op(
         "close", [=](io_uring_sqe* s) { io_uring_prep_close_direct(s, slot); }, false, false);
+    table->left_open[slot] = 0;
     table->release(slot);
   }
 

@@ -359,6 +359,63 @@ TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer
   }
 }
 
+TEST_CASE("local: a file the uring engine read whole is closed when every read is done",
+          "[local][special]") {
+  // The uring engine leaves a file read whole open in its slot, for the next read's open to
+  // replace. A FIFO shows whether its reader is still open: a writer's non-blocking open fails
+  // with ENXIO only when no reader is left.
+  auto fs = make_fs("uring");
+  if (fs->engine() != "uring") {
+    SUCCEED("no uring engine on this reactor");
+    return;
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  TempDir dir;
+  const std::string fifo = dir / "fifo", waiting = dir / "waiting";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  REQUIRE(::mkfifo(waiting.c_str(), 0600) == 0);
+  auto reader_open = [&] {
+    int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (w < 0) return errno != ENXIO;
+    ::close(w);
+    return true;
+  };
+  // A writer that writes and goes: the read ends short, then at the end (the whole-file path).
+  auto read_fifo = [&] {
+    std::thread writer([&] {
+      int w = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+      if (w >= 0 && ::write(w, "hello", 5) == 5) ::close(w);
+    });
+    Bytes b = fs->cat_file(fifo);
+    writer.join();
+    return b;
+  };
+  SECTION("no other read in flight: closed before cat_file returns") {
+    for (int i = 0; i < 3; ++i) {
+      CHECK(read_fifo() == "hello");
+      CHECK_FALSE(reader_open());
+    }
+  }
+  SECTION("another read in flight: closed by the end of the loop's turn") {
+    // A read of a FIFO without a writer waits for one, holding its slot.
+    Bytes late;
+    std::thread other([&] { late = fs->cat_file(waiting); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(read_fifo() == "hello");
+    bool open = true;
+    for (int i = 0; i < 1000 && (open = reader_open()); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK_FALSE(open);
+    int w = ::open(waiting.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(w >= 0);
+    CHECK(::write(w, "late", 4) == 4);
+    ::close(w);
+    other.join();
+    CHECK(late == "late");
+  }
+}
+
 TEST_CASE("local: files of every size read whole, one after another and all at once", "[local]") {
   // The uring engine reads a file's first bytes straight into the result, as many as the last
   // file it read had, and the rest into a 32 KiB scratch buffer: each size here is smaller,
