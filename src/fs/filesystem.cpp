@@ -76,7 +76,7 @@ std::pair<std::uint64_t, std::uint64_t> FileSystem::resolve_range(std::string_vi
 // ---- core --------------------------------------------------------------------------------------
 
 Task<std::vector<FileInfo>> FileSystem::async_ls(std::string p) {
-  co_return co_await do_ls(strip_protocol(p));
+  co_return co_await do_ls(strip_protocol_moved(std::move(p)));
 }
 
 Task<std::vector<std::string>> FileSystem::async_ls_names(std::string p) {
@@ -88,12 +88,12 @@ Task<std::vector<std::string>> FileSystem::async_ls_names(std::string p) {
 }
 
 Task<FileInfo> FileSystem::async_info(std::string p) {
-  co_return co_await do_info(strip_protocol(p));
+  co_return co_await do_info(strip_protocol_moved(std::move(p)));
 }
 
 Task<Bytes> FileSystem::async_cat_file(std::string p, std::optional<std::int64_t> start,
                                        std::optional<std::int64_t> end) {
-  std::string s = strip_protocol(p);
+  std::string s = strip_protocol_moved(std::move(p));
   if (start && end && *start >= 0 && *end >= 0 && *end < *start)
     throw InvalidArgumentError("cat_file", s,
                                "reversed range: end " + std::to_string(*end) + " is before start " +
@@ -102,7 +102,7 @@ Task<Bytes> FileSystem::async_cat_file(std::string p, std::optional<std::int64_t
 }
 
 Task<void> FileSystem::async_pipe_file(std::string p, Bytes data) {
-  std::string s = strip_protocol(p);
+  std::string s = strip_protocol_moved(std::move(p));
   if (!capabilities().write)
     throw NotSupportedError("pipe_file", s, "this filesystem is read-only");
   auto shared = std::make_shared<Bytes>(std::move(data));
@@ -115,7 +115,7 @@ Task<void> FileSystem::async_pipe_file(std::string p, Bytes data) {
 }
 
 Task<void> FileSystem::async_rm_file(std::string p) {
-  co_await do_rm_file(strip_protocol(p));
+  co_await do_rm_file(strip_protocol_moved(std::move(p)));
 }
 
 Task<void> FileSystem::async_mkdir(std::string p, bool create_parents) {
@@ -154,7 +154,7 @@ Task<void> FileSystem::async_put_file(std::string lpath, std::string rpath, Call
 
 Task<std::unique_ptr<AsyncFile>> FileSystem::async_open(std::string p, std::string mode,
                                                         OpenOptions options) {
-  std::string s = strip_protocol(p);
+  std::string s = strip_protocol_moved(std::move(p));
   OpenMode m = OpenMode::parse(mode, s);
   if (m.write && !capabilities().write)
     throw NotSupportedError("open", s, "this filesystem is read-only (mode '" + mode + "')");
@@ -176,7 +176,7 @@ Task<FileInfo::TimePoint> FileSystem::async_created(std::string p) {
 }
 
 Task<std::string> FileSystem::async_checksum(std::string p) {
-  co_return co_await do_checksum(strip_protocol(p));
+  co_return co_await do_checksum(strip_protocol_moved(std::move(p)));
 }
 
 // ---- default implementations of the optional core ---------------------------------------------

@@ -29,9 +29,6 @@ std::string strip_protocol(std::string_view p, std::initializer_list<std::string
   return std::string(p);
 }
 
-namespace {
-
-/// Whether normalize would return `p` unchanged: no empty, "." or ".." part, no trailing slash.
 bool is_normal(std::string_view p) noexcept {
   if (p == "/") return true;
   if (p.empty() || p.back() == '/') return false;
@@ -45,8 +42,6 @@ bool is_normal(std::string_view p) noexcept {
   }
   return true;
 }
-
-}  // namespace
 
 std::string normalize(std::string_view p) {
   if (p.empty()) return {};

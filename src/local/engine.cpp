@@ -290,6 +290,7 @@ void prefault(void* p, std::size_t n) noexcept {
 // ---- special files -----------------------------------------------------------------------------
 
 bool is_special_path(std::string_view path) noexcept {
+  if (path.size() < 4 || (path[1] != 'p' && path[1] != 's' && path[1] != 'd')) return false;
   for (std::string_view prefix : {"/proc", "/sys", "/dev"}) {
     if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
       return true;

@@ -209,6 +209,11 @@ std::string LocalFileSystem::strip_protocol(std::string_view p) const {
   return path::normalize(s);
 }
 
+std::string LocalFileSystem::strip_protocol_moved(std::string p) const {
+  if (!p.empty() && p[0] == '/' && path::is_normal(p)) return p;
+  return strip_protocol(p);
+}
+
 std::string LocalFileSystem::unstrip_protocol(std::string_view p) const {
   return "file://" + strip_protocol(p);
 }

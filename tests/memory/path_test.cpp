@@ -8,6 +8,10 @@ using cofs::path::normalize;
 TEST_CASE("normalize keeps normal paths as they are", "[path]") {
   for (const char* p : {"/", "/a", "/a/b/c", "a", "a/b", "/.a/..b/...", "/a./b..", "/a b/c"}) {
     CHECK(normalize(p) == p);
+    CHECK(cofs::path::is_normal(p));
+  }
+  for (const char* p : {"", "//", "/a/", "/a//b", "/./a", "/a/..", ".", "a/./b"}) {
+    CHECK_FALSE(cofs::path::is_normal(p));
   }
 }
 

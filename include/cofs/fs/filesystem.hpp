@@ -343,6 +343,10 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   bool defer(std::function<Task<void>(bool commit)> action);
 
  protected:
+  /// strip_protocol of a path its caller gives up: a backend may hand it back as it is when it
+  /// needs no change, without a copy (the per-file calls of a bulk operation come this way).
+  virtual std::string strip_protocol_moved(std::string path) const { return strip_protocol(path); }
+
   // The core a backend implements. Paths arrive stripped (strip_protocol).
   virtual Task<std::vector<FileInfo>> do_ls(std::string path) = 0;
   /// A listing where only each entry's name and type matter (find, glob, walk, expand_path):

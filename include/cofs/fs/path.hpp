@@ -17,6 +17,8 @@ std::string strip_protocol(std::string_view path,
 
 /// Collapses "//" and "/./", resolves "..", removes a trailing slash (but keeps a lone "/").
 std::string normalize(std::string_view p);
+/// Whether normalize would return `p` unchanged: no empty, "." or ".." part, no trailing slash.
+bool is_normal(std::string_view p) noexcept;
 std::string join(std::string_view a, std::string_view b);
 /// "/a/b/c" -> "/a/b"; "/a" -> "/"; "a" -> "".
 std::string parent(std::string_view p);

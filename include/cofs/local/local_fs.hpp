@@ -56,6 +56,7 @@ class LocalFileSystem : public FileSystem {
   }
 
  protected:
+  std::string strip_protocol_moved(std::string path) const override;
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
   Task<std::vector<FileInfo>> do_ls_types(std::string path) override;
   Task<std::vector<FileInfo>> list(std::string path, bool detail);
