@@ -1,7 +1,7 @@
 // The uring engine: each primitive is one SQE on the loop's ring, submitted with the rest of the
 // loop turn's work and resumed from its CQE. A whole-file read links openat and two reads on a
-// direct descriptor (no fd of the process is used, so RLIMIT_NOFILE does not bound it), and
-// closes it once the reads have shown what the file is.
+// direct descriptor (no fd of the process is used, so RLIMIT_NOFILE does not bound it); the file
+// read whole is left for the next openat into its slot to replace (see SlotTable).
 #include <liburing.h>
 #include <unistd.h>
 
