@@ -18,6 +18,14 @@ namespace {
 Task<void> done() {
   co_return;
 }
+
+/// A task that throws `e` when awaited: for the checks of the methods that are not coroutines
+/// themselves, whose errors must still come from the task, not from the call.
+template <class T>
+Task<T> failed(std::exception_ptr e) {
+  std::rethrow_exception(e);
+  co_return T{};
+}
 }  // namespace
 
 struct FileSystem::TransactionState {
@@ -91,14 +99,19 @@ Task<FileInfo> FileSystem::async_info(std::string p) {
   co_return co_await do_info(strip_protocol_moved(std::move(p)));
 }
 
+// Not a coroutine: the backend's task is returned as it is, one frame fewer per file of a bulk cat.
 Task<Bytes> FileSystem::async_cat_file(std::string p, std::optional<std::int64_t> start,
                                        std::optional<std::int64_t> end) {
-  std::string s = strip_protocol_moved(std::move(p));
-  if (start && end && *start >= 0 && *end >= 0 && *end < *start)
-    throw InvalidArgumentError("cat_file", s,
-                               "reversed range: end " + std::to_string(*end) + " is before start " +
-                                   std::to_string(*start));
-  co_return co_await do_cat_file(std::move(s), start, end);
+  try {
+    std::string s = strip_protocol_moved(std::move(p));
+    if (start && end && *start >= 0 && *end >= 0 && *end < *start)
+      throw InvalidArgumentError("cat_file", s,
+                                 "reversed range: end " + std::to_string(*end) +
+                                     " is before start " + std::to_string(*start));
+    return do_cat_file(std::move(s), start, end);
+  } catch (...) {
+    return failed<Bytes>(std::current_exception());
+  }
 }
 
 Task<void> FileSystem::async_pipe_file(std::string p, Bytes data) {

@@ -32,6 +32,8 @@ namespace detail {
 /// A coroutine that starts when resumed by its runner, runs to the end and frees itself.
 struct Detached {
   struct promise_type : StopTokenSlot {
+    static void* operator new(std::size_t n) { return frame_allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
     Detached get_return_object() noexcept {
       return Detached{std::coroutine_handle<promise_type>::from_promise(*this)};
     }
