@@ -85,6 +85,11 @@ TEST_CASE("cat_file with ranges, negative offsets, head and tail", "[conformance
     CHECK_THROWS_NAMING(fs.cat_file(p, 11), InvalidArgumentError, "digits");
     CHECK_THROWS_NAMING(fs.cat_file(p, 6, 3), InvalidArgumentError, "digits");
     CHECK_THROWS_NAMING(fs.cat_file(p, -2, -5), InvalidArgumentError, "digits");
+    {
+      // The task carries the error (a gather of such tasks gets it as that task's outcome).
+      Task<Bytes> reversed = fs.async_cat_file(p, 6, 3);
+      CHECK_THROWS_NAMING(sync(fs.loop(), std::move(reversed)), InvalidArgumentError, "digits");
+    }
     CHECK(str(fs.head(p, 3)) == "012");
     CHECK(str(fs.tail(p, 3)) == "789");
     CHECK(str(fs.head(p, 100)) == "0123456789");
