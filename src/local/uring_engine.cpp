@@ -77,8 +77,8 @@ struct SlotTable {
   io_uring* ring = nullptr;
   std::vector<unsigned> free;
   std::deque<Take*> waiting;
-  // Per-slot buffers the linked read fills, reused (and so already faulted in) from one read to
-  // the next; the result is copied out at its exact size.
+  // Per-slot buffers for what the linked read finds beyond the result's first bytes, reused (and
+  // so already faulted in) from one read to the next.
   std::vector<std::unique_ptr<std::byte[]>> scratch;
   std::vector<std::byte> probe;  // per slot: the byte the end-of-file probe reads
   std::vector<char> left_open;   // per slot: a finished read left its file open there
@@ -426,16 +426,7 @@ class UringEngine final : public Engine {
         // that as open(2) would, the slot's reader kept open meanwhile for a writer to find.
         struct statx st {};
         if (co_await stat_path(path, &st) == 0 && S_ISFIFO(st.stx_mode)) {
-          int rr = 0;
-          std::exception_ptr error;
-          try {
-            rr = co_await Engine::read_file(path, out, failed_op);
-          } catch (...) {
-            error = std::current_exception();
-          }
-          co_await close_slot(table, slot);
-          if (error) std::rethrow_exception(error);
-          co_return rr;
+          co_return co_await then_close_slot(table, slot, Engine::read_file(path, out, failed_op));
         }
       }
       if (!r.error && r.read1 >= 0 && r.read2 == 0) {
@@ -498,16 +489,21 @@ class UringEngine final : public Engine {
         s->flags |= IOSQE_FIXED_FILE;
       });
     };
+    failed_op = "read";
+    co_return co_await then_close_slot(table, slot, read_until_end(out, have, read_some));
+  }
+
+  /// Runs `body`, then closes the slot however it ended (no co_await is allowed in a handler).
+  Task<int> then_close_slot(SlotTable* table, unsigned slot, Task<int> body) {
     std::exception_ptr error;
     int r = 0;
     try {
-      r = co_await read_until_end(out, have, read_some);
+      r = co_await std::move(body);
     } catch (...) {
       error = std::current_exception();
     }
     co_await close_slot(table, slot);
     if (error) std::rethrow_exception(error);
-    failed_op = "read";
     co_return r;
   }
 
