@@ -616,49 +616,69 @@ Task<std::uint64_t> FileSystem::async_du(std::string p, std::optional<int> maxde
 }
 
 namespace {
-/// What expand_path found: each path with its info when the expansion learnt it.
-using Expansion = std::map<std::string, std::optional<FileInfo>>;
-}  // namespace
 
-// expand_path with the infos the walk learnt, so that callers know directories without asking.
-static Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths,
-                                        bool recursive, std::optional<int> maxdepth) {
+/// One path expand_path found; `is_dir` known when a walk found it.
+struct Expanded {
+  std::string path;
+  std::optional<bool> is_dir;
+};
+/// What expand_path found: sorted by path, each path once.
+using Expansion = std::vector<Expanded>;
+
+void sort_unique(Expansion& e) {
+  auto by_path = [](const Expanded& a, const Expanded& b) { return a.path < b.path; };
+  if (!std::is_sorted(e.begin(), e.end(), by_path)) std::sort(e.begin(), e.end(), by_path);
+  std::size_t kept = 0;
+  for (Expanded& x : e) {
+    if (kept > 0 && e[kept - 1].path == x.path) {
+      std::optional<bool>& d = e[kept - 1].is_dir;
+      if (x.is_dir) d = *x.is_dir || d.value_or(false);
+    } else {
+      if (&e[kept] != &x) e[kept] = std::move(x);
+      ++kept;
+    }
+  }
+  e.resize(kept);
+}
+
+// expand_path with what the walk learnt of directories, so that callers know them without asking.
+// A vector sorted once, not a map of infos: cat and rm of many plain paths spend little here.
+Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths, bool recursive,
+                                 std::optional<int> maxdepth) {
   if (maxdepth && *maxdepth < 1)
     throw InvalidArgumentError("expand_path", paths.empty() ? "" : paths.front(),
                                "maxdepth must be at least 1");
   Expansion out;
+  out.reserve(paths.size());
+  auto add_walk = [&out](std::vector<FileInfo> found) {
+    for (FileInfo& i : found) out.push_back({std::move(i.name), i.is_dir()});
+  };
   for (const std::string& raw : paths) {
     std::string p = fs.strip_protocol(raw);
     if (path::has_magic(p)) {
       std::vector<std::string> hits = co_await fs.async_glob(raw, maxdepth);
-      for (const std::string& h : hits) out.emplace(h, std::nullopt);
+      for (const std::string& h : hits) out.push_back({h});
       if (recursive && !(maxdepth && *maxdepth <= 1)) {
         std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
-        for (const std::string& h : hits) {
-          for (FileInfo& i :
-               co_await fs.async_find_info(h, {.maxdepth = deeper, .withdirs = true})) {
-            std::string n = i.name;
-            out.insert_or_assign(std::move(n), std::move(i));
-          }
-        }
+        for (const std::string& h : hits)
+          add_walk(co_await fs.async_find_info(h, {.maxdepth = deeper, .withdirs = true}));
       }
       continue;
     }
-    if (recursive) {
-      for (FileInfo& i : co_await fs.async_find_info(p, {.maxdepth = maxdepth, .withdirs = true})) {
-        std::string n = i.name;
-        out.insert_or_assign(std::move(n), std::move(i));
-      }
-    }
-    out.emplace(p, std::nullopt);
+    if (recursive)
+      add_walk(co_await fs.async_find_info(p, {.maxdepth = maxdepth, .withdirs = true}));
+    out.push_back({std::move(p)});
   }
   if (out.empty()) {
     std::string all;
     for (const auto& p : paths) all += (all.empty() ? "" : ", ") + p;
     throw FileNotFoundError("expand_path", all, "nothing matches");
   }
+  sort_unique(out);
   co_return out;
 }
+
+}  // namespace
 
 Task<std::vector<std::string>> FileSystem::async_expand_path(std::vector<std::string> paths,
                                                              bool recursive,
@@ -666,7 +686,7 @@ Task<std::vector<std::string>> FileSystem::async_expand_path(std::vector<std::st
   Expansion e = co_await expand_with_info(*this, std::move(paths), recursive, maxdepth);
   std::vector<std::string> out;
   out.reserve(e.size());
-  for (auto& [k, v] : e) out.push_back(k);
+  for (Expanded& x : e) out.push_back(std::move(x.path));
   co_return out;
 }
 
@@ -710,9 +730,9 @@ Task<CatResult> FileSystem::async_cat(std::string p, BulkOptions o) {
 Task<CatResult> FileSystem::async_cat(std::vector<std::string> paths, BulkOptions o) {
   Expansion e = co_await expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth);
   std::vector<std::string> files;
-  for (auto& [k, v] : e) {
-    if (v && v->is_dir()) continue;  // directories found by a recursive expansion have no bytes
-    files.push_back(k);
+  files.reserve(e.size());
+  for (Expanded& x : e) {
+    if (!x.is_dir.value_or(false)) files.push_back(std::move(x.path));  // directories: no bytes
   }
   GatherOptions g{.batch_size = resolve_batch("cat", o.batch_size, opens_local_files()),
                   .return_exceptions = o.on_error != OnError::raise};
@@ -725,9 +745,9 @@ Task<CatResult> FileSystem::async_cat(std::vector<std::string> paths, BulkOption
       files | std::views::transform([this](const std::string& f) { return async_cat_file(f); }),
       std::move(g));
   CatResult out;
-  for (std::size_t i = 0; i < files.size(); ++i) {
+  for (std::size_t i = 0; i < files.size(); ++i) {  // in key order: each goes in at the end
     if (!results[i].ok() && o.on_error == OnError::omit) continue;
-    out.emplace(std::move(files[i]), std::move(results[i]));
+    out.emplace_hint(out.end(), std::move(files[i]), std::move(results[i]));
   }
   co_return out;
 }
@@ -769,11 +789,12 @@ Task<std::vector<PathError>> FileSystem::async_rm(std::vector<std::string> paths
   Expansion e = co_await expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth);
   std::vector<std::string> files;
   std::map<int, std::vector<std::string>, std::greater<>> dirs_by_depth;
-  for (auto& [k, v] : e) {
-    if (v && v->is_dir()) {
-      dirs_by_depth[static_cast<int>(std::count(k.begin(), k.end(), '/'))].push_back(k);
+  for (Expanded& x : e) {
+    if (x.is_dir.value_or(false)) {
+      const auto depth = static_cast<int>(std::count(x.path.begin(), x.path.end(), '/'));
+      dirs_by_depth[depth].push_back(std::move(x.path));
     } else {
-      files.push_back(k);
+      files.push_back(std::move(x.path));
     }
   }
   std::vector<Task<void>> tasks;
@@ -850,10 +871,10 @@ static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sou
   Expansion e = co_await expand_with_info(src_fs, sources, o.recursive, o.maxdepth);
   std::vector<std::string> paths;
   std::vector<bool> is_dir;
-  for (auto& [k, v] : e) {
-    bool d = v ? v->is_dir() : co_await src_fs.async_isdir(k);
+  for (Expanded& x : e) {
+    bool d = x.is_dir ? *x.is_dir : co_await src_fs.async_isdir(x.path);
     if (source_is_str && (!o.recursive || o.maxdepth) && d) continue;  // no directories
-    paths.push_back(k);
+    paths.push_back(std::move(x.path));
     is_dir.push_back(d);
   }
   Plan plan;

@@ -123,6 +123,12 @@ TEST_CASE("expand_path", "[conformance]") {
           Names{"sub", "sub/c.txt", "sub/d.bin", "sub/nested"});
     CHECK(rel(b, fs.expand_path({b.at("*.log"), b.at("a.txt")})) ==
           Names{"a.txt", "k1.log", "k2.log", "ka.log"});
+    // Sorted, each path once, whichever way it was named (plainly, by a pattern, by a walk).
+    CHECK(rel(b, fs.expand_path({b.at("sub/c.txt"), b.at("k2.log"), b.at("sub"), b.at("k?.log"),
+                                 b.at("k2.log")},
+                                true)) == Names{"k1.log", "k2.log", "ka.log", "sub", "sub/c.txt",
+                                                "sub/d.bin", "sub/nested", "sub/nested/deeper",
+                                                "sub/nested/deeper/f.txt", "sub/nested/e.txt"});
     CHECK_THROWS_AS(fs.expand_path({b.at("none*")}), FileNotFoundError);
   });
 }
