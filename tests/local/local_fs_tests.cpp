@@ -170,9 +170,9 @@ TEST_CASE("local: 10,000 files read by one cat with RLIMIT_NOFILE at 256", "[loc
   }
 }
 
-TEST_CASE("local: uring reads beyond its 128 linked-read slots wait for one, in any mix",
+TEST_CASE("local: uring reads beyond its 64 linked-read slots wait for one, in any mix",
           "[local][many]") {
-  // 2,000 reads in flight against 128 slots: small files (the linked chain), files larger than
+  // 2,000 reads in flight against 64 slots: small files (the linked chain), files larger than
   // its 32 KiB guess (a slot, then the sized read), missing files (an error that gives the slot
   // back) and, on a second pass, a cancellation while most reads still wait.
   TempDir dir;
@@ -215,9 +215,9 @@ TEST_CASE("local: bulk calls default to no more than the engine runs at once", "
   for (const char* e : kEngines) {
     DYNAMIC_SECTION(e) {
       auto fs = make_fs(e);
-      // The uring engine reads through 128 direct-descriptor slots: more would only queue.
+      // The uring engine reads through 64 direct-descriptor slots: more would only queue.
       const BatchSize expected =
-          std::string(fs->engine()) == "uring" ? std::min<BatchSize>(builtin, 128) : builtin;
+          std::string(fs->engine()) == "uring" ? std::min<BatchSize>(builtin, 64) : builtin;
       CHECK(fs->resolve_batch("cat", std::nullopt, true) == expected);
       // Only the built-in default is capped: every level above it is taken as given.
       CHECK(fs->resolve_batch("cat", std::nullopt, false) == config::default_batch_size(false));
