@@ -1,13 +1,15 @@
 // bench_local: the local engines side by side on the same files, page cache warm.
 //   1. cat of 10,000 files of 4 KiB: each engine, a plain open/read/close loop, and a
 //      hand-written liburing loop (linked openat -> read -> close on direct descriptors, queue
-//      depth 64): the reference for what this machine can do.
+//      depth 64): the reference for what this machine can do; `cat`, which keeps every result,
+//      against that loop keeping its results too.
 //   2. cat_file of one 1 GiB file: each engine against fio --ioengine=psync --bs=1M, with the
 //      peak RSS of a process that reads it into memory.
 //   3. find over 100,000 files in 1,000 directories against find(1).
 // Usage: bench_local [dir] (default /tmp/cofs-bench-local; the files are made once and kept).
 #include <fcntl.h>
 #include <liburing.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -114,8 +116,11 @@ std::size_t sequential_loop(const std::vector<std::string>& paths) {
   return total;
 }
 
-/// The reference: 64 chains of openat(direct) -> read -> close(direct) in flight, linked.
-std::size_t liburing_loop(const std::vector<std::string>& paths) {
+/// The reference: 64 chains of openat(direct) -> read -> close(direct) in flight, linked. With
+/// `keep`, each file is read into a place of its own (as large as the file, known here), kept until
+/// the end as a cat's results are: one fresh mapping advised for huge pages, the cheapest memory
+/// to fault in here, unmapped at the end; otherwise into one buffer per slot, reused.
+std::size_t liburing_loop(const std::vector<std::string>& paths, bool keep = false) {
   constexpr unsigned kDepth = 64;
   io_uring ring;
   if (io_uring_queue_init(kDepth * 4, &ring, 0) < 0 ||
@@ -124,19 +129,33 @@ std::size_t liburing_loop(const std::vector<std::string>& paths) {
     std::exit(1);
   }
   std::vector<std::vector<char>> bufs(kDepth, std::vector<char>(kSmallSize * 2));
+  const std::size_t kept_size = keep ? paths.size() * kSmallSize : 0;
+  char* kept = nullptr;
+  if (keep) {
+    void* m =
+        ::mmap(nullptr, kept_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) std::exit(1);
+    ::madvise(m, kept_size, MADV_HUGEPAGE);
+    kept = static_cast<char*>(m);
+  }
   std::vector<unsigned> free_slots;
   for (unsigned i = 0; i < kDepth; ++i) free_slots.push_back(i);
   std::vector<int> pending(kDepth, 0);
   std::size_t next = 0, done = 0, total = 0;
   auto submit = [&](unsigned slot) {
+    char* buf = bufs[slot].data();
+    unsigned len = static_cast<unsigned>(bufs[slot].size());
+    if (keep) {
+      buf = kept + next * kSmallSize;
+      len = kSmallSize;
+    }
     const std::string& p = paths[next++];
     io_uring_sqe* s = io_uring_get_sqe(&ring);
     io_uring_prep_openat_direct(s, AT_FDCWD, p.c_str(), O_RDONLY, 0, slot);
     s->flags |= IOSQE_IO_LINK;
     io_uring_sqe_set_data64(s, slot * 4 + 0);
     s = io_uring_get_sqe(&ring);
-    io_uring_prep_read(s, static_cast<int>(slot), bufs[slot].data(),
-                       static_cast<unsigned>(bufs[slot].size()), 0);
+    io_uring_prep_read(s, static_cast<int>(slot), buf, len, 0);
     s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
     io_uring_sqe_set_data64(s, slot * 4 + 1);
     s = io_uring_get_sqe(&ring);
@@ -164,6 +183,7 @@ std::size_t liburing_loop(const std::vector<std::string>& paths) {
     io_uring_cq_advance(&ring, seen);
   }
   io_uring_queue_exit(&ring);
+  if (keep) ::munmap(kept, kept_size);
   return total;
 }
 
@@ -253,13 +273,24 @@ int main(int argc, char** argv) {
               kSmallFiles / ref);
   for (const char* e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
-    double t = best_of(5, [&] {
-      auto r = fs->cat(small);
-      if (r.size() != static_cast<std::size_t>(kSmallFiles)) std::exit(3);
-    });
-    std::printf("  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential\n",
-                (std::string("cofs cat ") + fs->engine()).c_str(), t * 1e3, kSmallFiles / t,
-                ref / t, seq / t);
+    // cat keeps every result, so it is paired with the reference keeping its results too: both
+    // fault in 40 MB of fresh memory, and free it within the timing.
+    double t = 1e9, kept_ref = 1e9;
+    for (int round = 0; round < 5; ++round) {
+      kept_ref = std::min(kept_ref, best_of(1, [&] {
+                            if (liburing_loop(small, true) != kSmallFiles * kSmallSize)
+                              std::exit(2);
+                          }));
+      t = std::min(t, best_of(1, [&] {
+                     auto r = fs->cat(small);
+                     if (r.size() != static_cast<std::size_t>(kSmallFiles)) std::exit(3);
+                   }));
+    }
+    std::printf(
+        "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
+        "  (paired liburing keeping results %.1f ms: %.2fx)\n",
+        (std::string("cofs cat ") + fs->engine()).c_str(), t * 1e3, kSmallFiles / t, ref / t,
+        seq / t, kept_ref * 1e3, kept_ref / t);
     // The same reads with each result dropped as it arrives, as the two loops above do: no
     // 40 MB of fresh result memory to fault in, so this is the engine's own speed. At the window
     // cat uses by default on this engine, in rounds alternating with the reference (this machine's
