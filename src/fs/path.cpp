@@ -119,7 +119,8 @@ int depth_below(std::string_view root, std::string_view p) noexcept {
 }
 
 bool has_magic(std::string_view p) noexcept {
-  return p.find_first_of("*?[") != std::string_view::npos;
+  // One pass, not find_first_of's search of the set for every character.
+  return std::any_of(p.begin(), p.end(), [](char c) { return c == '*' || c == '?' || c == '['; });
 }
 
 namespace {
