@@ -1,4 +1,4 @@
-// path::normalize: the paths it returns unchanged (its fast path) and those it rewrites.
+// path::normalize (its fast path, and the paths it rewrites) and has_magic.
 #include <catch2/catch.hpp>
 
 #include <utility>
@@ -36,5 +36,16 @@ TEST_CASE("normalize collapses separators and dots and resolves parents", "[path
     INFO(in);
     CHECK_FALSE(is_normal(in));
     CHECK(normalize(in) == out);
+  }
+}
+
+TEST_CASE("has_magic finds any of * ? [ anywhere in a path", "[path]") {
+  for (const char* p : {"*", "/a/*.txt", "/a/b?", "[ab]", "/x/y/z[", "/**/c"}) {
+    INFO(p);
+    CHECK(cofs::path::has_magic(p));
+  }
+  for (const char* p : {"", "/", "/a/b.txt", "/a]/b", "/a{b}/c!", "~/x"}) {
+    INFO(p);
+    CHECK_FALSE(cofs::path::has_magic(p));
   }
 }
