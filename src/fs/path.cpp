@@ -32,10 +32,10 @@ std::string strip_protocol(std::string_view p, std::initializer_list<std::string
 bool is_normal(std::string_view p) noexcept {
   if (p == "/") return true;
   if (p.empty() || p.back() == '/') return false;
-  std::size_t i = p.front() == '/' ? 1 : 0;
-  while (i <= p.size()) {
-    std::size_t j = p.find('/', i);
-    if (j == std::string_view::npos) j = p.size();
+  // One pass (components are short: a search call per component costs more than it scans).
+  std::size_t i = p.front() == '/' ? 1 : 0;  // where the current component starts
+  for (std::size_t j = i; j <= p.size(); ++j) {
+    if (j < p.size() && p[j] != '/') continue;
     const std::size_t len = j - i;
     if (len == 0 || (p[i] == '.' && (len == 1 || (len == 2 && p[i + 1] == '.')))) return false;
     i = j + 1;
