@@ -39,6 +39,17 @@ constexpr std::uint64_t kBigSize = std::uint64_t{1} << 30;
 constexpr int kDirs = 1000, kFilesPerDir = 100;
 const char* const kEngines[] = {"uring", "aio", "threads"};
 
+cofs::Task<void> call(const std::function<void()>& fn) {
+  fn();
+  co_return;
+}
+
+/// Runs `fn` on the IO loop's thread, where cofs's own work runs: this guest's two vCPUs are
+/// often unequal, and a reference loop on the main thread could land on the other one.
+void on_loop_thread(const std::function<void()>& fn) {
+  cofs::sync(cofs::get_loop(), call(fn));
+}
+
 /// Best wall time of `runs` runs of `fn`, in seconds.
 double best_of(int runs, const std::function<void()>& fn) {
   double best = 1e9;
@@ -262,11 +273,16 @@ int main(int argc, char** argv) {
   std::printf("reactor: %s\n\n", cofs::get_loop().reactor_name());
 
   // 1. small files
-  double seq = best_of(5, [&] { sequential_loop(small); });
+  double seq = best_of(5, [&] { on_loop_thread([&] { sequential_loop(small); }); });
   double ref = best_of(5, [&] {
-    if (liburing_loop(small) != kSmallFiles * kSmallSize) std::exit(2);
+    on_loop_thread([&] {
+      if (liburing_loop(small) != kSmallFiles * kSmallSize) std::exit(2);
+    });
   });
-  std::printf("cat of %d files of %zu B (best of 5)\n", kSmallFiles, kSmallSize);
+  std::printf(
+      "cat of %d files of %zu B (best of 5; cat best of 8 and cat_file best of 20 rounds, each "
+      "round paired with a reference run)\n",
+      kSmallFiles, kSmallSize);
   std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "sequential open/read", seq * 1e3,
               kSmallFiles / seq);
   std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "liburing QD64 linked", ref * 1e3,
@@ -274,12 +290,15 @@ int main(int argc, char** argv) {
   for (const char* e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     // cat keeps every result, so it is paired with the reference keeping its results too: both
-    // fault in 40 MB of fresh memory, and free it within the timing.
+    // fault in 40 MB of fresh memory, and free it within the timing. Every reference loop runs on
+    // the IO loop's thread (on_loop_thread).
     double t = 1e9, kept_ref = 1e9;
-    for (int round = 0; round < 5; ++round) {
+    for (int round = 0; round < 8; ++round) {
       kept_ref = std::min(kept_ref, best_of(1, [&] {
-                            if (liburing_loop(small, true) != kSmallFiles * kSmallSize)
-                              std::exit(2);
+                            on_loop_thread([&] {
+                              if (liburing_loop(small, true) != kSmallFiles * kSmallSize)
+                                std::exit(2);
+                            });
                           }));
       t = std::min(t, best_of(1, [&] {
                      auto r = fs->cat(small);
@@ -298,8 +317,9 @@ int main(int argc, char** argv) {
     // quote).
     const cofs::BatchSize window = fs->resolve_batch("cat", std::nullopt, true);
     double d = 1e9, paired_ref = 1e9;
-    for (int round = 0; round < 10; ++round) {
-      paired_ref = std::min(paired_ref, best_of(1, [&] { liburing_loop(small); }));
+    for (int round = 0; round < 20; ++round) {
+      paired_ref =
+          std::min(paired_ref, best_of(1, [&] { on_loop_thread([&] { liburing_loop(small); }); }));
       d = std::min(
           d, best_of(1, [&] {
             auto tasks =
