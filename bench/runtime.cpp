@@ -122,6 +122,34 @@ void bench_gather(cofs::IoLoop& loop, int n, long batch, int repeats, bool suspe
       ns[ns.size() / 2], ns.front(), ns.back(), repeats);
 }
 
+cofs::Task<void> nap(cofs::IoLoop& loop) {
+  co_await loop.sleep_for(Clock::duration::zero());
+}
+
+/// Tasks that each await a due timer: an operation tracked by the loop under the task's stop
+/// token. With a per-task timeout every task has a token (and a stop group) of its own.
+void bench_gather_timers(cofs::IoLoop& loop, int n, long batch, int repeats) {
+  for (bool per_task_timeout : {false, true}) {
+    std::vector<double> ns;
+    for (int r = 0; r < repeats; ++r) {
+      auto range =
+          std::views::iota(0, n) | std::views::transform([&loop](int) { return nap(loop); });
+      cofs::GatherOptions o{.batch_size = batch};
+      if (per_task_timeout) o.timeout = std::chrono::seconds(60);
+      auto t0 = Clock::now();
+      auto out = cofs::sync(loop, cofs::gather(range, std::move(o)));
+      ns.push_back(std::chrono::duration<double>(Clock::now() - t0).count() * 1e9 / n);
+      if (!out.all_ok()) std::exit(1);
+    }
+    std::sort(ns.begin(), ns.end());
+    std::printf(
+        "(b) gather of %d Task<void> that each await a timer, batch %ld%s: median %.0f ns/task "
+        "(best %.0f, worst %.0f, %d runs)\n",
+        n, batch, per_task_timeout ? ", a timeout per task" : "", ns[ns.size() / 2], ns.front(),
+        ns.back(), repeats);
+  }
+}
+
 void pin_to_cpu(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -216,6 +244,7 @@ int main(int argc, char** argv) {
   if (parts.find('b') != std::string::npos) {
     bench_gather(loop, 1'000'000, 1280, 7, /*suspend=*/false);
     bench_gather(loop, 1'000'000, 1280, 7, /*suspend=*/true);
+    bench_gather_timers(loop, 200'000, 1280, 7);
   }
   if (parts.find('c') != std::string::npos) bench_rss();
   if (parts.find('d') != std::string::npos) {

@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -451,13 +452,27 @@ void IoLoop::untrack(PendingOp& op) noexcept {
 }
 
 detail::StopGroup& IoLoop::stop_group(const std::stop_token& token) {
-  for (auto& g : stop_groups_) {
-    if (g->token == token) return *g;
+  // Found by where the token object lives, so that many tokens in flight at once (a gather's
+  // per-task timeouts) cost no search. A cofs coroutine's token lives in the frame or gather
+  // that gave it while operations under it are in flight, so a key holds one token's group; a
+  // group under the key with another token belongs to a holder that is gone (it is empty, and
+  // reused), or to a foreign promise handing out copies of its token (which then share the key).
+  auto [first, last] = stop_groups_.equal_range(&token);
+  std::unique_ptr<detail::StopGroup>* spare = nullptr;
+  for (auto it = first; it != last; ++it) {
+    if (it->second->token == token) return *it->second;
+    if (spare == nullptr && it->second->head == nullptr) spare = &it->second;
   }
-  // A new token: first drop the groups nobody is in (their stop sources may be long gone).
-  std::erase_if(stop_groups_, [](const auto& g) { return g->head == nullptr; });
-  stop_groups_.push_back(std::make_unique<detail::StopGroup>(token));
-  return *stop_groups_.back();
+  if (spare != nullptr) {
+    *spare = std::make_unique<detail::StopGroup>(token);
+    return **spare;
+  }
+  // Groups nobody is in go now and then (their stop sources may be long gone): amortised O(1).
+  if (stop_groups_.size() >= stop_groups_prune_at_) {
+    std::erase_if(stop_groups_, [](const auto& kv) { return kv.second->head == nullptr; });
+    stop_groups_prune_at_ = std::max<std::size_t>(64, 2 * stop_groups_.size());
+  }
+  return *stop_groups_.emplace(&token, std::make_unique<detail::StopGroup>(token))->second;
 }
 
 void detail::StopGroup::Fire::operator()() const noexcept {

@@ -245,6 +245,31 @@ TEST_CASE("gather's per-task timeout turns slow tasks into TimeoutError outcomes
     auto s = cofs::sync(loop, cofs::gather(std::move(seq), {.batch_size = 1, .timeout = 200ms}));
     for (int i = 0; i < 5; ++i) CHECK(*s[i] == i);
   }
+  SECTION("thousands of tasks in flight, each under its own timeout, each cancelled alone") {
+    // Every task's timeout is a stop token of its own, so the loop keeps a stop group per task.
+    // Twice: the second gather's tokens live where the first's did (frames are reused).
+    for (int round = 0; round < 2; ++round) {
+      constexpr int kTasks = 3000;
+      std::atomic<int> slow_cancelled{0};
+      std::vector<Task<int>> many;
+      for (int i = 0; i < kTasks; ++i) {
+        many.push_back(i % 3 == 0 ? cancellable(loop, slow_cancelled, i, 10s)
+                                  : sleep_and_return(loop, i, 1ms));
+      }
+      auto m = cofs::sync(
+          loop, cofs::gather(std::move(many),
+                             {.batch_size = 1500, .return_exceptions = true, .timeout = 200ms}));
+      int wrong = 0;
+      for (int i = 0; i < kTasks; ++i) {
+        if (i % 3 == 0 ? m[i].ok() || !cofs::error_is(m[i].error(), std::errc::timed_out)
+                       : !m[i].ok() || *m[i] != i) {
+          ++wrong;
+        }
+      }
+      CHECK(wrong == 0);
+      CHECK(slow_cancelled == kTasks / 3);
+    }
+  }
   SECTION("without return_exceptions the timeout is rethrown") {
     std::vector<Task<int>> more;
     more.push_back(sleep_and_return(loop, 0, 10s));

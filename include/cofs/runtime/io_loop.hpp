@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -248,7 +249,9 @@ class IoLoop {
   Clock::time_point timer_armed_for_ = Clock::time_point::max();
   PendingOp* pending_head_ = nullptr;
   std::size_t pending_count_ = 0;
-  std::vector<std::unique_ptr<detail::StopGroup>> stop_groups_;
+  // Keyed by the address of the token object an operation observes (see stop_group()).
+  std::unordered_multimap<const std::stop_token*, std::unique_ptr<detail::StopGroup>> stop_groups_;
+  std::size_t stop_groups_prune_at_ = 64;
   std::mutex waiters_mutex_;
   LoopWaiter* waiters_head_ = nullptr;
   bool stopping_ = false;
