@@ -172,12 +172,10 @@ Task<int> Engine::read_to_end(int fd, const struct statx& st, Bytes& out) {
   co_return co_await read_until_end(out, have, read_some);
 }
 
-Task<int> Engine::read_file(const char* path, Bytes& out, const char*& failed_op) {
-  failed_op = "open";
+Task<int> Engine::read_file(const char* path, Bytes& out) {
   struct statx st {};
   int fd = co_await open_and_stat(path, O_RDONLY, 0, &st);
   if (fd < 0) co_return fd;
-  failed_op = "read";
   int r = co_await read_to_end(fd, st, out);
   co_await close(fd);
   co_return r;

@@ -125,9 +125,9 @@ class Engine {
   /// Reads the whole file into `out`: its size taken from `st` (its fstat) and grown if the file
   /// grows meanwhile, or, for a stream, everything until its writer closes. 0 or -errno.
   Task<int> read_to_end(int fd, const struct statx& st, Bytes& out);
-  /// The whole file at `path`: open, read to the end, close. 0 or -errno (with `failed_op` set to
-  /// "open" or "read"). The uring engine links open and reads in one submission.
-  virtual Task<int> read_file(const char* path, Bytes& out, const char*& failed_op);
+  /// The whole file at `path`: open, read to the end, close. 0 or -errno. The uring engine links
+  /// open and reads in one submission.
+  virtual Task<int> read_file(const char* path, Bytes& out);
 
   /// Lists a directory on the thread pool (no engine has an async getdents). With `details`,
   /// each entry carries its lstat (and a link's target), taken relative to the directory.

@@ -277,8 +277,7 @@ Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64
                                          std::optional<std::int64_t> end) {
   Bytes out;
   if (!start && !end) {
-    const char* failed = "open";
-    int r = co_await engine_->read_file(p.c_str(), out, failed);
+    int r = co_await engine_->read_file(p.c_str(), out);
     if (r < 0) throw_errno(-r, "cat_file", p);
     co_return out;
   }

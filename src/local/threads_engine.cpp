@@ -83,7 +83,6 @@ namespace {
 
 struct WholeFile {
   int err = 0;
-  const char* op = "open";
   Bytes data;
 };
 
@@ -94,7 +93,6 @@ WholeFile read_whole_blocking(const char* path) {
     w.err = errno;
     return w;
   }
-  w.op = "read";
   struct stat st {};
   if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
     w.err = S_ISDIR(st.st_mode) ? EISDIR : errno;
@@ -123,12 +121,9 @@ WholeFile read_whole_blocking(const char* path) {
 
 }  // namespace
 
-Task<int> ThreadsEngine::read_file(const char* path, Bytes& out, const char*& failed_op) {
+Task<int> ThreadsEngine::read_file(const char* path, Bytes& out) {
   WholeFile w = co_await blocking([path] { return read_whole_blocking(path); });
-  if (w.err != 0) {
-    failed_op = w.op;
-    co_return -w.err;
-  }
+  if (w.err != 0) co_return -w.err;
   out = std::move(w.data);
   co_return 0;
 }

@@ -23,7 +23,7 @@ class ThreadsEngine : public Engine {
   Task<int> rename(const char* from, const char* to) override;
   Task<int> mkdir(const char* path, mode_t mode) override;
   /// open, fstat, read and close in one trip to the pool instead of four.
-  Task<int> read_file(const char* path, Bytes& out, const char*& failed_op) override;
+  Task<int> read_file(const char* path, Bytes& out) override;
 };
 
 }  // namespace cofs::local

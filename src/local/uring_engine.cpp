@@ -386,7 +386,7 @@ class UringEngine final : public Engine {
                           [=](io_uring_sqe* s) { io_uring_prep_mkdirat(s, AT_FDCWD, path, mode); });
   }
 
-  Task<int> read_file(const char* path, Bytes& out, const char*& failed_op) override {
+  Task<int> read_file(const char* path, Bytes& out) override {
     if (slots_ != nullptr && !is_special_path(path)) {
       SlotTable* table = slots_;
       unsigned slot = co_await SlotTable::Take{*table, {}};
@@ -417,9 +417,8 @@ class UringEngine final : public Engine {
         if (r.error) std::rethrow_exception(r.error);
         if (r.open == -EINVAL || r.open == -EBADF) {
           slots_ = nullptr;  // the ring cannot open into its table after all: stop trying
-          co_return co_await Engine::read_file(path, out, failed_op);
+          co_return co_await Engine::read_file(path, out);
         }
-        failed_op = "open";
         co_return r.open;
       }
       if (!r.error && r.read1 == 0 && r.read2 == 0) {
@@ -427,7 +426,7 @@ class UringEngine final : public Engine {
         // that as open(2) would, the slot's reader kept open meanwhile for a writer to find.
         struct statx st {};
         if (co_await stat_path(path, &st) == 0 && S_ISFIFO(st.stx_mode)) {
-          co_return co_await then_close_slot(table, slot, Engine::read_file(path, out, failed_op));
+          co_return co_await then_close_slot(table, slot, Engine::read_file(path, out));
         }
       }
       if (!r.error && r.read1 >= 0 && r.read2 == 0) {
@@ -453,36 +452,29 @@ class UringEngine final : public Engine {
         int s = co_await stat_path(path, &st);
         if (s < 0 || !is_stream(st)) {
           co_await close_slot(table, slot);
-          int rr = co_await Engine::read_file(path, out, failed_op);
+          int rr = co_await Engine::read_file(path, out);
           if (rr == 0) size_hint_ = std::min(out.size(), kMaxSizeHint);
           co_return rr;
         }
         gather_read(n, std::max<std::size_t>(2 * (n + 1), 64 * 1024));
         out.resize_uninitialized(std::max<std::size_t>(out.size(), n + 1));
         out.data()[n] = table->probe[slot];
-        co_return co_await read_stream_on(table, slot, n + 1, out, failed_op);
+        co_return co_await read_stream_on(table, slot, n + 1, out);
       }
       co_await close_slot(table, slot);
       if (r.error) std::rethrow_exception(r.error);
-      if (r.read1 < 0 && r.read1 != -EAGAIN && r.read1 != -ECANCELED) {
-        failed_op = "read";
-        co_return r.read1;
-      }
-      if (r.read1 >= 0) {  // the probe failed after a good read
-        failed_op = "read";
-        co_return r.read2;
-      }
+      if (r.read1 < 0 && r.read1 != -EAGAIN && r.read1 != -ECANCELED) co_return r.read1;
+      if (r.read1 >= 0) co_return r.read2;  // the probe failed after a good read
       // Not read for a reason of the ring's: the plain way may still work.
       out.clear();
     }
-    co_return co_await Engine::read_file(path, out, failed_op);
+    co_return co_await Engine::read_file(path, out);
   }
 
  private:
   /// Reads a stream on from `slot` until its writer closes, after the `have` bytes `out` holds,
   /// then closes the slot.
-  Task<int> read_stream_on(SlotTable* table, unsigned slot, std::size_t have, Bytes& out,
-                           const char*& failed_op) {
+  Task<int> read_stream_on(SlotTable* table, unsigned slot, std::size_t have, Bytes& out) {
     auto read_some = [this, slot](std::byte* p, std::size_t len) -> Task<long> {
       unsigned l = static_cast<unsigned>(std::min(len, kMaxIo));
       co_return co_await op("read", [=](io_uring_sqe* s) {
@@ -490,7 +482,6 @@ class UringEngine final : public Engine {
         s->flags |= IOSQE_FIXED_FILE;
       });
     };
-    failed_op = "read";
     co_return co_await then_close_slot(table, slot, read_until_end(out, have, read_some));
   }
 
