@@ -61,6 +61,19 @@ double best_of(int runs, const std::function<void()>& fn) {
   return best;
 }
 
+/// Best wall times of `reference` (run on the IO loop's thread) and `contender` over `rounds`
+/// rounds that run one of each: this machine's speed drifts between phases of a run, so each is
+/// compared with the reference timed beside it.
+std::pair<double, double> paired_best(int rounds, const std::function<void()>& reference,
+                                      const std::function<void()>& contender) {
+  double ref = 1e9, t = 1e9;
+  for (int round = 0; round < rounds; ++round) {
+    ref = std::min(ref, best_of(1, [&] { on_loop_thread(reference); }));
+    t = std::min(t, best_of(1, contender));
+  }
+  return {ref, t};
+}
+
 void write_whole(const std::string& path, const std::string& data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0 || ::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
@@ -290,44 +303,33 @@ int main(int argc, char** argv) {
   for (const char* e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     // cat keeps every result, so it is paired with the reference keeping its results too: both
-    // fault in 40 MB of fresh memory, and free it within the timing. Every reference loop runs on
-    // the IO loop's thread (on_loop_thread).
-    double t = 1e9, kept_ref = 1e9;
-    for (int round = 0; round < 8; ++round) {
-      kept_ref = std::min(kept_ref, best_of(1, [&] {
-                            on_loop_thread([&] {
-                              if (liburing_loop(small, true) != kSmallFiles * kSmallSize)
-                                std::exit(2);
-                            });
-                          }));
-      t = std::min(t, best_of(1, [&] {
-                     auto r = fs->cat(small);
-                     if (r.size() != static_cast<std::size_t>(kSmallFiles)) std::exit(3);
-                   }));
-    }
+    // fault in 40 MB of fresh memory, and free it within the timing.
+    auto [kept_ref, t] = paired_best(
+        8,
+        [&] {
+          if (liburing_loop(small, true) != kSmallFiles * kSmallSize) std::exit(2);
+        },
+        [&] {
+          auto r = fs->cat(small);
+          if (r.size() != static_cast<std::size_t>(kSmallFiles)) std::exit(3);
+        });
     std::printf(
         "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
         "  (paired liburing keeping results %.1f ms: %.2fx)\n",
         (std::string("cofs cat ") + fs->engine()).c_str(), t * 1e3, kSmallFiles / t, ref / t,
         seq / t, kept_ref * 1e3, kept_ref / t);
     // The same reads with each result dropped as it arrives, as the two loops above do: no
-    // 40 MB of fresh result memory to fault in, so this is the engine's own speed. At the window
-    // cat uses by default on this engine, in rounds alternating with the reference (this machine's
-    // speed drifts between phases of a run; the ratio to the paired reference is the figure to
-    // quote).
+    // 40 MB of fresh result memory to fault in, so this is the engine's own speed, at the window
+    // cat uses by default on this engine.
     const cofs::BatchSize window = fs->resolve_batch("cat", std::nullopt, true);
-    double d = 1e9, paired_ref = 1e9;
-    for (int round = 0; round < 20; ++round) {
-      paired_ref =
-          std::min(paired_ref, best_of(1, [&] { on_loop_thread([&] { liburing_loop(small); }); }));
-      d = std::min(
-          d, best_of(1, [&] {
-            auto tasks =
-                small | std::views::transform([&](const std::string& p) { return drop(*fs, p); });
-            auto r = cofs::sync(cofs::get_loop(), cofs::gather(tasks, {.batch_size = window}));
-            if (!r.all_ok()) std::exit(3);
-          }));
-    }
+    auto [paired_ref, d] = paired_best(
+        20, [&] { liburing_loop(small); },
+        [&] {
+          auto tasks =
+              small | std::views::transform([&](const std::string& p) { return drop(*fs, p); });
+          auto r = cofs::sync(cofs::get_loop(), cofs::gather(tasks, {.batch_size = window}));
+          if (!r.all_ok()) std::exit(3);
+        });
     std::printf(
         "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
         "  (window %ld; paired liburing %.1f ms: %.2fx)\n",
