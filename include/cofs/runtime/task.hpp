@@ -27,18 +27,9 @@ concept StopAwarePromise = requires(const P& p) {
   { p.get_stop_token() } -> std::convertible_to<std::stop_token>;
 };
 
-/// The stop token of the coroutine `h`, or an empty token when its promise has none.
-template <class P>
-std::stop_token stop_token_of(std::coroutine_handle<P> h) noexcept {
-  if constexpr (StopAwarePromise<P>) {
-    return h.promise().get_stop_token();
-  } else {
-    return {};
-  }
-}
-
-/// The same without a copy where the promise gives a reference (cofs's do): copying a token
-/// costs two atomic operations on its shared state.
+/// The stop token of the coroutine `h` (an empty one when its promise has none), without a copy
+/// where the promise gives a reference, as cofs's do: copying a token costs two atomic
+/// operations on its shared state.
 template <class P>
 decltype(auto) stop_token_view(std::coroutine_handle<P> h) noexcept {
   if constexpr (StopAwarePromise<P>) {
@@ -46,6 +37,12 @@ decltype(auto) stop_token_view(std::coroutine_handle<P> h) noexcept {
   } else {
     return std::stop_token();
   }
+}
+
+/// A copy of it, to keep.
+template <class P>
+std::stop_token stop_token_of(std::coroutine_handle<P> h) noexcept {
+  return stop_token_view(h);
 }
 
 // How an awaiter hands control to a Task and gets it back. Symmetric transfer (await_suspend
@@ -188,6 +185,8 @@ class [[nodiscard]] Task {
 
   /// Sets the stop token the task (and everything it awaits) observes. For runners that start a
   /// task themselves (sync, gather); an awaiting cofs coroutine passes its own token instead.
+  /// Request the stop on the loop's thread (post it there from others): the operations it
+  /// cancels belong to the loop.
   void set_stop_token(std::stop_token token) noexcept {
     h_.promise().set_stop_token(std::move(token));
   }
