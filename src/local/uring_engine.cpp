@@ -34,7 +34,7 @@ constexpr std::size_t kMaxSizeHint = std::size_t{1} << 20;
 // Linked reads in flight at once; more wait for a slot. Page-cache reads complete inline, so a
 // deeper queue only spreads the results, frames and scratch buffers over more cache: 10,000 small
 // files read ~8% slower with 128 in flight than with 64, 20% slower with 1024. 64 is the depth
-// of the hand-written reference loop in bench/ and still keeps an NVMe queue full.
+// of the hand-written reference loop in bench/ (cold-disk reads are not measured here).
 constexpr unsigned kDirectSlots = 64;
 
 io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
