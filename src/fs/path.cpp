@@ -1,6 +1,9 @@
 #include "cofs/fs/path.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <bitset>
+#include <cstdint>
 
 #include "cofs/runtime/error.hpp"
 
@@ -123,92 +126,78 @@ bool has_magic(std::string_view p) noexcept {
   return std::any_of(p.begin(), p.end(), [](char c) { return c == '*' || c == '?' || c == '['; });
 }
 
+// ---- glob patterns -----------------------------------------------------------------------------
+//
+// A pattern compiles to a sequence of tokens, and matching simulates the nondeterministic
+// automaton they make, carrying the set of live token positions along the path: time
+// O(pattern x path), however the stars are arranged (a backtracking matcher is exponential in
+// the number of stars). The rules: `*` matches within a part, `**` across parts and `**/` also
+// matches no part at all, `?` and `[...]` one character but never '/', and a pattern ending in
+// "/**" also matches the directory it names.
+
 namespace {
 
-// Matches pattern[pi..] against s[si..]. Iterative with backtracking for '*' and '**'.
-bool match_class(std::string_view pat, std::size_t& pi, char c, bool& ok) {
-  // pat[pi] == '['; on return pi is past ']'.
-  std::size_t j = pi + 1;
+/// The members of the class starting at pat[i] == '['; `end` is set past its ']'. Validated
+/// before: the class is terminated.
+std::bitset<256> parse_class(std::string_view pat, std::size_t i, std::size_t& end) {
+  std::size_t j = i + 1;
   bool negate = false;
   if (j < pat.size() && (pat[j] == '!' || pat[j] == '^')) {
     negate = true;
     ++j;
   }
-  bool found = false;
-  bool first = true;
+  std::bitset<256> members;
+  bool first = true;  // ']' right after '[' (or '[!') is a member
   while (j < pat.size() && (pat[j] != ']' || first)) {
     first = false;
-    char lo = pat[j];
-    char hi = lo;
+    auto lo = static_cast<unsigned char>(pat[j]);
+    auto hi = lo;
     if (j + 2 < pat.size() && pat[j + 1] == '-' && pat[j + 2] != ']') {
-      hi = pat[j + 2];
+      hi = static_cast<unsigned char>(pat[j + 2]);
       j += 3;
     } else {
       ++j;
     }
-    if (c >= lo && c <= hi) found = true;
+    for (unsigned c = lo; c <= hi; ++c) members.set(c);
   }
-  if (j >= pat.size()) return false;  // unterminated: validated at construction
-  pi = j + 1;
-  ok = (found != negate) && c != '/';
-  return true;
-}
-
-bool glob_match(std::string_view pat, std::string_view s, std::size_t pi, std::size_t si) {
-  while (pi < pat.size()) {
-    char pc = pat[pi];
-    // "dir/**" matches dir itself too, as Python's recursive glob does
-    if (si == s.size() && pat.substr(pi) == "/**") return true;
-    if (pc == '*') {
-      bool dbl = pi + 1 < pat.size() && pat[pi + 1] == '*';
-      if (dbl) {
-        std::size_t next = pi + 2;
-        // "**/" also matches zero directories
-        if (next < pat.size() && pat[next] == '/' && glob_match(pat, s, next + 1, si)) return true;
-        for (std::size_t k = si; k <= s.size(); ++k) {
-          if (glob_match(pat, s, next, k)) return true;
-        }
-        return false;
-      }
-      for (std::size_t k = si; k <= s.size(); ++k) {
-        if (glob_match(pat, s, pi + 1, k)) return true;
-        if (k < s.size() && s[k] == '/') break;
-      }
-      return false;
-    }
-    if (si >= s.size()) return false;
-    if (pc == '?') {
-      if (s[si] == '/') return false;
-      ++pi;
-      ++si;
-    } else if (pc == '[') {
-      bool ok = false;
-      if (!match_class(pat, pi, s[si], ok) || !ok) return false;
-      ++si;
-    } else {
-      if (pc != s[si]) return false;
-      ++pi;
-      ++si;
-    }
-  }
-  return si == s.size();
+  end = j + 1;
+  if (negate) members.flip();
+  members.reset('/');
+  return members;
 }
 
 }  // namespace
 
 Glob::Glob(std::string_view pattern) : pattern_(trim_trailing_slash(pattern)) {
-  // validate brackets
-  for (std::size_t i = 0; i < pattern_.size(); ++i) {
-    if (pattern_[i] == '[') {
+  for (std::size_t i = 0; i < pattern_.size();) {
+    const char c = pattern_[i];
+    if (c == '*') {
+      const bool dbl = i + 1 < pattern_.size() && pattern_[i + 1] == '*';
+      // "**/" also matches no part at all: a state of its own, so that the skip is taken only
+      // before `**` has matched anything.
+      if (dbl && i + 2 < pattern_.size() && pattern_[i + 2] == '/')
+        tokens_.push_back({Token::skip_parts, 0, 0});
+      tokens_.push_back({dbl ? Token::any_parts : Token::any_in_part, 0, 0});
+      i += dbl ? 2 : 1;
+    } else if (c == '?') {
+      tokens_.push_back({Token::one, 0, 0});
+      ++i;
+    } else if (c == '[') {
       std::size_t j = i + 1;
       if (j < pattern_.size() && (pattern_[j] == '!' || pattern_[j] == '^')) ++j;
       if (j < pattern_.size() && pattern_[j] == ']') ++j;
-      j = pattern_.find(']', j);
-      if (j == std::string::npos)
+      if (pattern_.find(']', j) == std::string::npos)
         throw InvalidArgumentError("glob", pattern, "unterminated '[' in the pattern");
-      i = j;
+      tokens_.push_back({Token::set, 0, static_cast<std::uint32_t>(classes_.size())});
+      classes_.push_back(parse_class(pattern_, i, i));
+    } else {
+      tokens_.push_back({Token::literal, c, 0});
+      ++i;
     }
   }
+  dir_tail_ = pattern_.ends_with("/**") && !pattern_.ends_with("/***") && tokens_.size() >= 2 &&
+              tokens_[tokens_.size() - 2].kind == Token::literal &&
+              tokens_[tokens_.size() - 2].c == '/';
   auto magic = pattern_.find_first_of("*?[");
   if (magic == std::string::npos) {
     root_ = parent(pattern_);
@@ -224,7 +213,69 @@ Glob::Glob(std::string_view pattern) : pattern_(trim_trailing_slash(pattern)) {
 }
 
 bool Glob::matches(std::string_view p) const {
-  return glob_match(pattern_, trim_trailing_slash(p), 0, 0);
+  p = trim_trailing_slash(p);
+  const std::size_t n = tokens_.size();
+  // Live positions, one bit each; position n is "the whole pattern matched".
+  constexpr std::size_t kInline = 4;  // patterns of up to 255 tokens need no allocation
+  const std::size_t words = n / 64 + 1;
+  std::uint64_t inline_sets[2][kInline];
+  std::vector<std::uint64_t> heap;
+  std::uint64_t* live = inline_sets[0];
+  std::uint64_t* next = inline_sets[1];
+  if (words > kInline) {
+    heap.resize(2 * words);
+    live = heap.data();
+    next = heap.data() + words;
+  }
+  auto has = [](const std::uint64_t* s, std::size_t i) { return (s[i / 64] >> (i % 64)) & 1u; };
+  auto add = [](std::uint64_t* s, std::size_t i) { s[i / 64] |= std::uint64_t{1} << (i % 64); };
+  // Moves that consume nothing, all forward: a star may match nothing, and "**/" no part.
+  auto close = [&](std::uint64_t* s) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!has(s, i)) continue;
+      const Token::Kind k = tokens_[i].kind;
+      if (k == Token::any_in_part || k == Token::any_parts || k == Token::skip_parts) add(s, i + 1);
+      if (k == Token::skip_parts) add(s, i + 3);  // past "**" and its '/'
+    }
+  };
+  std::fill(live, live + words, 0);
+  add(live, 0);
+  close(live);
+  for (const char ch : p) {
+    std::fill(next, next + words, 0);
+    bool any = false;
+    for (std::size_t w = 0; w < words; ++w) {
+      for (std::uint64_t bits = live[w]; bits != 0; bits &= bits - 1) {
+        const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+        if (i == n) continue;  // the pattern is used up; characters remain
+        const Token& t = tokens_[i];
+        switch (t.kind) {
+          case Token::literal:
+            if (ch == t.c) add(next, i + 1), any = true;
+            break;
+          case Token::one:
+            if (ch != '/') add(next, i + 1), any = true;
+            break;
+          case Token::set:
+            if (classes_[t.set_index].test(static_cast<unsigned char>(ch)))
+              add(next, i + 1), any = true;
+            break;
+          case Token::any_in_part:
+            if (ch != '/') add(next, i), any = true;
+            break;
+          case Token::any_parts:
+            add(next, i), any = true;
+            break;
+          case Token::skip_parts:
+            break;  // consumes nothing
+        }
+      }
+    }
+    if (!any) return false;
+    close(next);
+    std::swap(live, next);
+  }
+  return has(live, n) || (dir_tail_ && has(live, n - 2));
 }
 
 }  // namespace cofs::path

@@ -2,6 +2,8 @@
 // glob patterns (`*`, `**`, `?`, `[...]`, `[!...]`) as fsspec understands them.
 #pragma once
 
+#include <bitset>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +36,8 @@ bool has_magic(std::string_view p) noexcept;
 
 /// A compiled glob pattern over full paths. `*` matches within one part, `**` across parts
 /// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. Throws InvalidArgumentError
-/// for an unterminated `[`.
+/// for an unterminated `[`. matches() takes time linear in the pattern times the path, and is a
+/// pure function of the two (safe from any thread).
 class Glob {
  public:
   explicit Glob(std::string_view pattern);
@@ -46,9 +49,18 @@ class Glob {
   const std::string& pattern() const noexcept { return pattern_; }
 
  private:
+  struct Token {
+    // skip_parts comes before the any_parts of "**/": the way around it and its '/'.
+    enum Kind : std::uint8_t { literal, one, set, any_in_part, any_parts, skip_parts } kind;
+    char c;                   // literal
+    std::uint32_t set_index;  // set: into classes_
+  };
   std::string pattern_;
   std::string root_;
   std::optional<int> depth_;
+  std::vector<Token> tokens_;
+  std::vector<std::bitset<256>> classes_;
+  bool dir_tail_ = false;  // ends in "/**": also matches the directory itself
 };
 
 }  // namespace cofs::path
