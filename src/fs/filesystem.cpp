@@ -11,8 +11,12 @@
 #include "cofs/fs/path.hpp"
 #include "cofs/fs/registry.hpp"
 #include "cofs/runtime/gather.hpp"
+#include "fs/expansion.hpp"
 
 namespace cofs {
+
+using detail::Expanded;
+using detail::Expansion;
 
 namespace {
 Task<void> done() {
@@ -402,294 +406,6 @@ std::string FileSystem::subject_of(std::string_view first, std::size_t count) {
   return s;
 }
 
-// ---- tree walks ---------------------------------------------------------------------------------
-
-namespace {
-
-/// Sorts `items` by `name(item)` and keeps the first of each name. Every name starts with its
-/// first `skip` bytes in common. Sorting 8-byte keys (the next bytes, big-endian) beside an index
-/// settles most comparisons without touching the strings; ties compare the rest.
-template <class T, class Name>
-void sort_unique_by_name(std::vector<T>& items, Name name, std::size_t skip) {
-  struct Key {
-    std::uint64_t head;
-    std::uint32_t index;
-  };
-  std::vector<Key> keys(items.size());
-  for (std::uint32_t i = 0; i < items.size(); ++i) {
-    std::string_view t = std::string_view(name(items[i])).substr(skip);
-    std::uint64_t head = 0;
-    for (std::size_t j = 0; j < 8; ++j)
-      head = head << 8 | (j < t.size() ? static_cast<unsigned char>(t[j]) : 0u);
-    keys[i] = {head, i};
-  }
-  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
-    if (a.head != b.head) return a.head < b.head;
-    return std::string_view(name(items[a.index])).substr(skip) <
-           std::string_view(name(items[b.index])).substr(skip);
-  });
-  // Move the items into key order in place, one permutation cycle at a time: a second vector
-  // of 100,000 items would be fresh memory, which costs more to fault in than the moves.
-  constexpr std::uint32_t kPlaced = UINT32_MAX;
-  for (std::uint32_t start = 0; start < keys.size(); ++start) {
-    if (keys[start].index == kPlaced) continue;
-    T held = std::move(items[start]);
-    std::uint32_t at = start;
-    for (;;) {
-      const std::uint32_t from = std::exchange(keys[at].index, kPlaced);
-      if (from == start) {
-        items[at] = std::move(held);
-        break;
-      }
-      items[at] = std::move(items[from]);
-      at = from;
-    }
-  }
-  items.erase(std::unique(items.begin(), items.end(),
-                          [&](const T& a, const T& b) { return name(a) == name(b); }),
-              items.end());
-}
-
-}  // namespace
-
-struct FileSystem::TreeName {
-  std::string name;
-  bool is_dir;
-  explicit TreeName(FileInfo&& i) : name(std::move(i.name)), is_dir(i.is_dir()) {}
-};
-
-// find's walk: one level at a time, every directory of a level listed concurrently. Each
-// listing is folded into the result as it arrives, so that only the listings in flight are held
-// besides the result (and their memory is reused from one to the next).
-template <class Item>
-Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o) {
-  constexpr bool detail = std::is_same_v<Item, FileInfo>;
-  if (o.maxdepth && *o.maxdepth < 1)
-    throw InvalidArgumentError("find", root, "maxdepth must be at least 1");
-  FileInfo root_info = co_await do_info(root);
-  auto item = [](FileInfo&& i) {
-    if constexpr (std::is_same_v<Item, std::string>) {
-      return std::move(i.name);
-    } else {
-      return Item(std::move(i));
-    }
-  };
-  std::vector<Item> out;
-  if (!root_info.is_dir()) {
-    out.push_back(item(std::move(root_info)));
-    co_return out;
-  }
-  if (o.withdirs) out.push_back(item(FileInfo(root_info)));
-  const BatchSize batch = resolve_batch("find", o.batch_size, false);
-  struct Fold {
-    const FindOptions& o;
-    std::vector<Item>& out;
-    decltype(item) make;
-    std::set<std::string> seen;
-    std::vector<std::string> next;
-    void take(std::vector<FileInfo> listing) {
-      for (FileInfo& e : listing) {
-        if (e.is_dir()) {
-          if (!seen.insert(e.name).second) continue;  // a listing that names itself or a parent
-          next.push_back(e.name);
-          if (!o.withdirs) continue;
-        }
-        out.push_back(make(std::move(e)));
-      }
-    }
-  } fold{o, out, item, {root}, {}};
-  // Parameters, not captures: the coroutine outlives the lambda object that made it.
-  auto list_one = [](FileSystem* self, std::string d, Fold* f) -> Task<void> {
-    if constexpr (detail) {
-      f->take(co_await self->do_ls(std::move(d)));
-    } else {
-      f->take(co_await self->do_ls_types(std::move(d)));
-    }
-  };
-  std::vector<std::string> level{root};
-  for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
-    fold.next.clear();
-    // The first failing listing cancels the rest and is rethrown.
-    co_await gather(level | std::views::transform([this, &fold, list_one](const std::string& d) {
-                      return list_one(this, d, &fold);
-                    }),
-                    GatherOptions{.batch_size = batch});
-    level = std::move(fold.next);
-  }
-  // Sorted by name, each name once (a listing may name an entry twice).
-  auto name = [](const Item& i) -> const std::string& {
-    if constexpr (std::is_same_v<Item, std::string>) {
-      return i;
-    } else {
-      return i.name;
-    }
-  };
-  std::size_t skip = root.size();
-  for (const Item& i : out) {
-    if (name(i).compare(0, skip, root) != 0) skip = 0;
-  }
-  sort_unique_by_name(out, name, skip);
-  co_return out;
-}
-
-Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptions o) {
-  co_return co_await walk_tree<FileInfo>(strip_protocol(p), o);
-}
-
-Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions o) {
-  co_return co_await walk_tree<std::string>(strip_protocol(p), o);
-}
-
-Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional<int> maxdepth) {
-  std::string root = strip_protocol(p);
-  if (maxdepth && *maxdepth < 1)
-    throw InvalidArgumentError("walk", root, "maxdepth must be at least 1");
-  FileInfo root_info = co_await do_info(root);
-  std::vector<WalkEntry> out;
-  if (!root_info.is_dir()) co_return out;
-  const BatchSize batch = resolve_batch("walk", std::nullopt, false);
-  std::set<std::string> seen{root};
-  std::vector<std::string> level{root};
-  for (int depth = 1; !level.empty() && (!maxdepth || depth <= *maxdepth); ++depth) {
-    auto listings = co_await gather(
-        level | std::views::transform([this](const std::string& d) { return do_ls_types(d); }),
-        GatherOptions{.batch_size = batch});
-    std::vector<std::string> next;
-    for (std::size_t k = 0; k < level.size(); ++k) {
-      WalkEntry w{level[k], {}, {}};
-      for (FileInfo& e : listings[k].value()) {
-        if (e.is_dir()) {
-          if (!seen.insert(e.name).second) continue;
-          w.dirs.emplace_back(path::basename(e.name));
-          next.push_back(e.name);
-        } else {
-          w.files.emplace_back(path::basename(e.name));
-        }
-      }
-      std::sort(w.dirs.begin(), w.dirs.end());
-      std::sort(w.files.begin(), w.files.end());
-      out.push_back(std::move(w));
-    }
-    std::sort(next.begin(), next.end());
-    level = std::move(next);
-  }
-  co_return out;
-}
-
-Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern,
-                                                      std::optional<int> maxdepth) {
-  std::string s = strip_protocol(pattern);
-  const bool dirs_only = path::has_trailing_slash(pattern);
-  if (!path::has_magic(s)) {
-    std::vector<std::string> out;
-    if (co_await async_exists(s)) out.push_back(s);
-    co_return out;
-  }
-  path::Glob g(s);
-  std::string root = g.root().empty() ? strip_protocol("/") : g.root();
-  std::optional<int> depth = g.depth();
-  if (!depth && maxdepth) depth = *maxdepth + path::depth_below(root, s.substr(0, s.find("**")));
-  std::vector<TreeName> all;
-  try {
-    all = co_await walk_tree<TreeName>(root, {.maxdepth = depth, .withdirs = true});
-  } catch (const FileNotFoundError&) {
-    co_return std::vector<std::string>{};
-  } catch (const NotADirectoryError&) {
-    co_return std::vector<std::string>{};
-  }
-  std::vector<std::string> out;
-  for (TreeName& i : all) {
-    if (i.name == root && path::has_magic(s)) {
-      if (!g.matches(i.name)) continue;
-    }
-    if (dirs_only && !i.is_dir) continue;
-    if (g.matches(i.name)) out.push_back(std::move(i.name));
-  }
-  co_return out;
-}
-
-Task<std::uint64_t> FileSystem::async_du(std::string p, std::optional<int> maxdepth) {
-  std::uint64_t total = 0;
-  for (const FileInfo& i : co_await async_find_info(std::move(p), {.maxdepth = maxdepth}))
-    total += i.size;
-  co_return total;
-}
-
-namespace {
-
-/// One path expand_path found; `is_dir` known when a walk found it.
-struct Expanded {
-  std::string path;
-  std::optional<bool> is_dir;
-};
-/// What expand_path found: sorted by path, each path once.
-using Expansion = std::vector<Expanded>;
-
-void sort_unique(Expansion& e) {
-  auto by_path = [](const Expanded& a, const Expanded& b) { return a.path < b.path; };
-  if (!std::is_sorted(e.begin(), e.end(), by_path)) std::sort(e.begin(), e.end(), by_path);
-  std::size_t kept = 0;
-  for (Expanded& x : e) {
-    if (kept > 0 && e[kept - 1].path == x.path) {
-      std::optional<bool>& d = e[kept - 1].is_dir;
-      if (x.is_dir) d = *x.is_dir || d.value_or(false);
-    } else {
-      if (&e[kept] != &x) e[kept] = std::move(x);
-      ++kept;
-    }
-  }
-  e.resize(kept);
-}
-
-// expand_path with what the walk learnt of directories, so that callers know them without asking.
-// A vector sorted once, not a map of infos: cat and rm of many plain paths spend little here.
-Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths, bool recursive,
-                                 std::optional<int> maxdepth) {
-  if (maxdepth && *maxdepth < 1)
-    throw InvalidArgumentError("expand_path", paths.empty() ? "" : paths.front(),
-                               "maxdepth must be at least 1");
-  Expansion out;
-  out.reserve(paths.size());
-  auto add_walk = [&out](std::vector<FileInfo> found) {
-    for (FileInfo& i : found) out.push_back({std::move(i.name), i.is_dir()});
-  };
-  for (const std::string& raw : paths) {
-    std::string p = fs.strip_protocol(raw);
-    if (path::has_magic(p)) {
-      std::vector<std::string> hits = co_await fs.async_glob(raw, maxdepth);
-      for (const std::string& h : hits) out.push_back({h});
-      if (recursive && !(maxdepth && *maxdepth <= 1)) {
-        std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
-        for (const std::string& h : hits)
-          add_walk(co_await fs.async_find_info(h, {.maxdepth = deeper, .withdirs = true}));
-      }
-      continue;
-    }
-    if (recursive)
-      add_walk(co_await fs.async_find_info(p, {.maxdepth = maxdepth, .withdirs = true}));
-    out.push_back({std::move(p)});
-  }
-  if (out.empty()) {
-    std::string all;
-    for (const auto& p : paths) all += (all.empty() ? "" : ", ") + p;
-    throw FileNotFoundError("expand_path", all, "nothing matches");
-  }
-  sort_unique(out);
-  co_return out;
-}
-
-}  // namespace
-
-Task<std::vector<std::string>> FileSystem::async_expand_path(std::vector<std::string> paths,
-                                                             bool recursive,
-                                                             std::optional<int> maxdepth) {
-  Expansion e = co_await expand_with_info(*this, std::move(paths), recursive, maxdepth);
-  std::vector<std::string> out;
-  out.reserve(e.size());
-  for (Expanded& x : e) out.push_back(std::move(x.path));
-  co_return out;
-}
-
 // ---- bulk methods
 // ---------------------------------------------------------------------------------
 
@@ -728,7 +444,8 @@ Task<CatResult> FileSystem::async_cat(std::string p, BulkOptions o) {
 }
 
 Task<CatResult> FileSystem::async_cat(std::vector<std::string> paths, BulkOptions o) {
-  Expansion e = co_await expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth);
+  Expansion e = co_await detail::expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth,
+                                                  FollowLinks::start, o.on_error);
   std::vector<std::string> files;
   files.reserve(e.size());
   for (Expanded& x : e) {
@@ -786,11 +503,13 @@ Task<std::vector<PathError>> FileSystem::async_rm(std::string p, BulkOptions o) 
 }
 
 Task<std::vector<PathError>> FileSystem::async_rm(std::vector<std::string> paths, BulkOptions o) {
-  Expansion e = co_await expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth);
+  // Recursion never goes through a link, not even one named here: rm -r removes the link.
+  Expansion e = co_await detail::expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth,
+                                                  FollowLinks::none, o.on_error);
   std::vector<std::string> files;
   std::map<int, std::vector<std::string>, std::greater<>> dirs_by_depth;
   for (Expanded& x : e) {
-    if (x.is_dir.value_or(false)) {
+    if (x.is_dir.value_or(false) && !x.islink) {
       const auto depth = static_cast<int>(std::count(x.path.begin(), x.path.end(), '/'));
       dirs_by_depth[depth].push_back(std::move(x.path));
     } else {
@@ -868,7 +587,11 @@ static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sou
                                 bool source_is_str, std::string dest, bool dest_is_dir,
                                 const BulkOptions& o) {
   const std::string original = sources.front();
-  Expansion e = co_await expand_with_info(src_fs, sources, o.recursive, o.maxdepth);
+  // A pattern, unless it exists as written (then expansion took it as that path, too).
+  const bool magic =
+      path::has_magic(original) && !co_await detail::exists_as_written(src_fs, original);
+  Expansion e = co_await detail::expand_with_info(src_fs, sources, o.recursive, o.maxdepth,
+                                                  FollowLinks::start, o.on_error);
   std::vector<std::string> paths;
   std::vector<bool> is_dir;
   for (Expanded& x : e) {
@@ -879,11 +602,10 @@ static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sou
   }
   Plan plan;
   if (paths.empty()) {
-    if (source_is_str && !path::has_magic(original) && !o.recursive)
+    if (source_is_str && !magic && !o.recursive)
       throw IsADirectoryError("copy", original, "is a directory: pass recursive to copy it");
     co_return plan;
   }
-  const bool magic = path::has_magic(original);
   const bool exists =
       source_is_str && ((magic && paths.size() == 1) ||
                         (!magic && dest_is_dir && !path::has_trailing_slash(original)));
@@ -996,7 +718,7 @@ Task<std::vector<PathError>> FileSystem::async_mv(std::string p1, std::string p2
   std::string d = path::has_trailing_slash(p2) ? strip_protocol(p2) + "/" : strip_protocol(p2);
   if (std::string(path::trim_trailing_slash(d)) == s)
     throw InvalidArgumentError("mv", s, "source and destination are the same path");
-  if (!path::has_magic(s)) {
+  if (!path::has_magic(s) || co_await detail::exists_as_written(*this, s)) {
     FileInfo i = co_await do_info(s);
     if (i.is_dir() && !o.recursive && !capabilities().atomic_mv)
       throw IsADirectoryError("mv", s, "is a directory: pass recursive to move it");

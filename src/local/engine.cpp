@@ -231,11 +231,18 @@ DirListing list_blocking(const std::string& path, bool details) {
     }
   }
   if (!details && out.error == 0) {
-    // Types only: getdents gives them, except for links (the target's type matters) and
-    // filesystems that do not fill d_type.
+    // Types only: getdents gives them, except for links (the target's type matters, and that
+    // it is a link: walks do not go through links by default) and filesystems that do not fill
+    // d_type.
     for (DirEntry& e : out.entries) {
       if (e.d_type != DT_UNKNOWN && e.d_type != DT_LNK) continue;
       struct statx st {};
+      if (e.d_type == DT_UNKNOWN) {
+        if (::statx(dfd, e.name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &st) != 0) continue;
+        e.d_type = IFTODT(st.stx_mode);
+      }
+      if (e.d_type != DT_LNK) continue;
+      e.is_link = true;
       if (::statx(dfd, e.name.c_str(), 0, STATX_TYPE, &st) == 0) e.d_type = IFTODT(st.stx_mode);
     }
   }

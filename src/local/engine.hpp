@@ -67,7 +67,8 @@ struct EntryDetails {
 /// One directory entry; `details` is set when the listing asked for them.
 struct DirEntry {
   std::string name;
-  unsigned char d_type = 0;  // DT_* from getdents
+  unsigned char d_type = 0;  // DT_* from getdents; a link's target's (DT_LNK when it dangles)
+  bool is_link = false;      // a symbolic link (types-only listings)
   std::unique_ptr<EntryDetails> details;
 };
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +51,7 @@ FileInfo make_info(std::string name, const struct statx& st, const struct statx*
   i.uid = st.stx_uid;
   i.gid = st.stx_gid;
   i.ino = st.stx_ino;
+  i.dev = makedev(st.stx_dev_major, st.stx_dev_minor);
   i.nlink = st.stx_nlink;
   i.islink = S_ISLNK(st.stx_mode);
   if (i.islink) i.destination = std::move(destination);
@@ -248,6 +250,7 @@ Task<std::vector<FileInfo>> LocalFileSystem::list(std::string p, bool detail) {
       i.type = e.d_type == DT_DIR   ? FileType::directory
                : e.d_type == DT_REG ? FileType::file
                                     : FileType::other;
+      i.islink = e.is_link;
       continue;
     }
     local::EntryDetails& d = *e.details;
@@ -271,6 +274,13 @@ Task<FileInfo> LocalFileSystem::do_info(std::string p) {
   int t = co_await engine_->stat(p.c_str(), true, &target);
   std::string dest = co_await read_link(*engine_, p);
   co_return make_info(p, st, t == 0 ? &target : nullptr, std::move(dest));
+}
+
+Task<std::optional<FileId>> LocalFileSystem::do_file_id(std::string p) {
+  struct statx st {};
+  int r = co_await engine_->stat(p.c_str(), true, &st);
+  if (r < 0) throw_errno(-r, "find", p);
+  co_return FileId{makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino};
 }
 
 Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64_t> start,

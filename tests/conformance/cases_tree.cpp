@@ -45,6 +45,11 @@ TEST_CASE("find, walk and du over a tree", "[conformance]") {
     CHECK(rel(b, fs.find(b.at("a.txt"))) == Names{"a.txt"});
     CHECK_THROWS_NAMING(fs.find(b.at("missing")), FileNotFoundError, "missing");
     CHECK_THROWS_AS(fs.find(b.root, {.maxdepth = 0}), InvalidArgumentError);
+    CHECK_THROWS_AS(fs.find(b.root, {.on_error = OnError::return_}), InvalidArgumentError);
+    // Without links, following them changes nothing (each directory has one name).
+    CHECK(fs.find(b.root, {.withdirs = true, .follow_links = FollowLinks::all}) ==
+          fs.find(b.root, {.withdirs = true}));
+    CHECK(rel(b, fs.find(b.root, {.on_error = OnError::raise})).size() == 9);
     auto infos = fs.find_info(b.at("sub"));
     REQUIRE(infos.size() == 4);
     CHECK(infos[0].size == 1);
@@ -197,5 +202,37 @@ TEST_CASE("copy follows fsspec's trailing-slash and recursion rules", "[conforma
       CHECK(cb.size() == 4u);
       CHECK(seen == std::vector<std::uint64_t>{1, 2, 3, 4});
     }
+  });
+}
+
+TEST_CASE("a path that exists as written is that path, not a pattern", "[conformance]") {
+  for_each_backend([](Backend& b) {
+    if (!b.caps.write) return;
+    FileSystem& fs = *b.fs;
+    write(b, "a[1].txt", "bracketed");
+    write(b, "a1.txt", "plain");
+    write(b, "b1.txt", "b");
+    write(b, "d[x]/in.txt", "in");
+    write(b, "dx/other.txt", "other");
+    CHECK(rel(b, fs.expand_path({b.at("a[1].txt")})) == Names{"a[1].txt"});
+    CatResult got = fs.cat(b.at("a[1].txt"));
+    REQUIRE(got.size() == 1);
+    CHECK(str(got.begin()->second.value()) == "bracketed");
+    fs.copy(b.at("a[1].txt"), b.at("copied"));  // to that name, as a plain path is copied
+    CHECK(str(fs.cat_file(b.at("copied"))) == "bracketed");
+    fs.mv(b.at("a[1].txt"), b.at("moved[1].txt"));
+    CHECK(str(fs.cat_file(b.at("moved[1].txt"))) == "bracketed");
+    fs.mv(b.at("moved[1].txt"), b.at("a[1].txt"));
+    fs.rm(b.at("a[1].txt"));
+    CHECK_FALSE(fs.exists(b.at("a[1].txt")));
+    CHECK(str(fs.cat_file(b.at("a1.txt"))) == "plain");
+    // Where nothing is there as written, it is a pattern.
+    fs.rm(b.at("b[1].txt"));
+    CHECK_FALSE(fs.exists(b.at("b1.txt")));
+    // A directory: recursive calls take it, and only it.
+    CHECK(rel(b, fs.expand_path({b.at("d[x]")}, true)) == Names{"d[x]", "d[x]/in.txt"});
+    fs.rm(b.at("d[x]"), {.recursive = true});
+    CHECK(str(fs.cat_file(b.at("dx/other.txt"))) == "other");
+    CHECK_FALSE(fs.exists(b.at("d[x]/in.txt")));
   });
 }

@@ -26,13 +26,23 @@ struct FileInfo {
   std::optional<std::uint32_t> uid;
   std::optional<std::uint32_t> gid;
   std::optional<std::uint64_t> ino;
+  std::optional<std::uint64_t> dev;  // the device holding the entry (local files)
   std::optional<std::uint64_t> nlink;
+  /// A symbolic link: `type` and `size` are its target's (other when the link dangles), the
+  /// other fields the link's own.
   bool islink = false;
   std::optional<std::string> destination;  // a link's target
   std::map<std::string, std::string> extra;
 
   bool is_file() const noexcept { return type == FileType::file; }
   bool is_dir() const noexcept { return type == FileType::directory; }
+};
+
+/// A file whatever it is called: its device and inode.
+struct FileId {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  auto operator<=>(const FileId&) const = default;
 };
 
 }  // namespace cofs

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -144,11 +145,20 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// Every file below `path` (and directories with withdirs), sorted; a file gives itself.
   Task<std::vector<std::string>> async_find(std::string path, FindOptions options = {});
   Task<std::vector<FileInfo>> async_find_info(std::string path, FindOptions options = {});
+  /// Each directory below `path`, level by level, with the names of its subdirectories and of
+  /// its other entries (files, and links not followed).
+  Task<std::vector<WalkEntry>> async_walk(std::string path, FindOptions options);
   Task<std::vector<WalkEntry>> async_walk(std::string path, std::optional<int> maxdepth = {});
+  /// The paths matching `pattern`, sorted. A pattern is always a pattern here (glob("a[1]")
+  /// never names "a[1]"); expand_path and the bulk calls take a path that exists as written.
+  /// The part before the first glob character is resolved as any path is, links included.
+  Task<std::vector<std::string>> async_glob(std::string pattern, FindOptions options);
   Task<std::vector<std::string>> async_glob(std::string pattern, std::optional<int> maxdepth = {});
-  /// Total bytes of the files below `path`.
+  /// Total bytes of the files below `path` (directories, and links to them, count nothing).
+  Task<std::uint64_t> async_du(std::string path, FindOptions options);
   Task<std::uint64_t> async_du(std::string path, std::optional<int> maxdepth = {});
-  /// Globs and (with recursive) directories turned into the sorted list of paths they name.
+  /// Globs and (with recursive) directories turned into the sorted list of paths they name. A
+  /// path that exists as written is itself, even when it holds glob characters.
   Task<std::vector<std::string>> async_expand_path(std::vector<std::string> paths,
                                                    bool recursive = false,
                                                    std::optional<int> maxdepth = {});
@@ -260,12 +270,19 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   std::vector<WalkEntry> walk(std::string path, std::optional<int> maxdepth = {}) {
     return call("walk", path, async_walk(path, maxdepth));
   }
+  std::vector<WalkEntry> walk(std::string path, FindOptions o) {
+    return call("walk", path, async_walk(path, o));
+  }
   std::vector<std::string> glob(std::string pattern, std::optional<int> maxdepth = {}) {
     return call("glob", pattern, async_glob(pattern, maxdepth));
+  }
+  std::vector<std::string> glob(std::string pattern, FindOptions o) {
+    return call("glob", pattern, async_glob(pattern, o));
   }
   std::uint64_t du(std::string path, std::optional<int> maxdepth = {}) {
     return call("du", path, async_du(path, maxdepth));
   }
+  std::uint64_t du(std::string path, FindOptions o) { return call("du", path, async_du(path, o)); }
   std::vector<std::string> expand_path(std::vector<std::string> paths, bool recursive = false,
                                        std::optional<int> maxdepth = {}) {
     std::string subject = subject_of(paths);
@@ -355,6 +372,9 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
     return do_ls(std::move(path));
   }
   virtual Task<FileInfo> do_info(std::string path) = 0;
+  /// The identity of what `path` names, links followed: how a walk that follows links knows a
+  /// directory it has listed under another name. Default: none (stores without links).
+  virtual Task<std::optional<FileId>> do_file_id(std::string path);
   virtual Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                                   std::optional<std::int64_t> end) = 0;
   virtual Task<void> do_pipe_file(std::string path, Bytes data) = 0;
@@ -401,6 +421,11 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   struct TreeName;
   template <class Item>
   Task<std::vector<Item>> walk_tree(std::string root, FindOptions o);
+  /// One level of a walk: every directory of `level` listed at once, each listing given to
+  /// `take(index, listing)` as it arrives; those already `visited` (following links) skipped.
+  template <class Take>
+  Task<void> list_level(const std::vector<std::string>& level, const FindOptions& o, bool detail,
+                        std::set<FileId>* visited, Take* take);
   Task<std::vector<PathError>> transfer(std::string_view op, std::vector<std::string> sources,
                                         bool source_is_str, std::string dest, BulkOptions options);
 

@@ -29,10 +29,26 @@ struct BulkOptions {
   Callback* callback = nullptr;         // progress, with a child per file for transfers
 };
 
+/// Which symbolic links to directories a walk goes through (find(1)'s -P, -H and -L).
+enum class FollowLinks {
+  none,   // none, not even the starting path: every link is an entry (rm's recursion)
+  start,  // the starting path when it is a link, none below it (fsspec's find; find -H)
+  all,    // every link; each directory is listed once, known by its device and inode
+};
+
+/// Options of find, walk, glob and du.
 struct FindOptions {
   std::optional<int> maxdepth;
   bool withdirs = false;  // include directories in the result
   std::optional<BatchSize> batch_size;
+  /// A link that is not followed is listed as an entry, like a file (its FileInfo says islink,
+  /// and its target's type).
+  FollowLinks follow_links = FollowLinks::start;
+  /// A directory below the starting path that cannot be listed (no permission, removed
+  /// meanwhile): omit leaves its contents out, as fsspec's walk does (the directory is still
+  /// an entry of its parent); raise fails the call with its error. return_ is refused: a walk
+  /// has no per-path results to return errors in.
+  OnError on_error = OnError::omit;
 };
 
 /// String options of a filesystem made by name, e.g. {{"engine", "uring"}, {"batch_size", "64"}}.

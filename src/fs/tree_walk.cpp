@@ -1,0 +1,418 @@
+// The tree walks of FileSystem: find, walk, glob, du and expand_path. A walk lists one level at a
+// time, every directory of the level at once (gather). Links to directories are entries unless
+// followed (FindOptions::follow_links); following, each directory is listed once, known by its
+// device and inode. A directory that cannot be listed is left out or fails the walk
+// (FindOptions::on_error).
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <ranges>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "cofs/fs/filesystem.hpp"
+#include "cofs/fs/path.hpp"
+#include "cofs/runtime/gather.hpp"
+#include "fs/expansion.hpp"
+
+namespace cofs {
+
+namespace {
+
+/// Sorts `items` by `name(item)` and keeps the first of each name. Every name starts with its
+/// first `skip` bytes in common. Sorting 8-byte keys (the next bytes, big-endian) beside an index
+/// settles most comparisons without touching the strings; ties compare the rest.
+template <class T, class Name>
+void sort_unique_by_name(std::vector<T>& items, Name name, std::size_t skip) {
+  struct Key {
+    std::uint64_t head;
+    std::uint32_t index;
+  };
+  std::vector<Key> keys(items.size());
+  for (std::uint32_t i = 0; i < items.size(); ++i) {
+    std::string_view t = std::string_view(name(items[i])).substr(skip);
+    std::uint64_t head = 0;
+    for (std::size_t j = 0; j < 8; ++j)
+      head = head << 8 | (j < t.size() ? static_cast<unsigned char>(t[j]) : 0u);
+    keys[i] = {head, i};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return std::string_view(name(items[a.index])).substr(skip) <
+           std::string_view(name(items[b.index])).substr(skip);
+  });
+  // Move the items into key order in place, one permutation cycle at a time: a second vector
+  // of 100,000 items would be fresh memory, which costs more to fault in than the moves.
+  constexpr std::uint32_t kPlaced = UINT32_MAX;
+  for (std::uint32_t start = 0; start < keys.size(); ++start) {
+    if (keys[start].index == kPlaced) continue;
+    T held = std::move(items[start]);
+    std::uint32_t at = start;
+    for (;;) {
+      const std::uint32_t from = std::exchange(keys[at].index, kPlaced);
+      if (from == start) {
+        items[at] = std::move(held);
+        break;
+      }
+      items[at] = std::move(items[from]);
+      at = from;
+    }
+  }
+  items.erase(std::unique(items.begin(), items.end(),
+                          [&](const T& a, const T& b) { return name(a) == name(b); }),
+              items.end());
+}
+
+}  // namespace
+
+struct FileSystem::TreeName {
+  std::string name;
+  bool is_dir;
+  explicit TreeName(FileInfo&& i) : name(std::move(i.name)), is_dir(i.is_dir()) {}
+};
+
+Task<std::optional<FileId>> FileSystem::do_file_id(std::string /*path*/) {
+  co_return std::nullopt;
+}
+
+namespace {
+
+void check_find_options(std::string_view op, const std::string& root, const FindOptions& o) {
+  if (o.maxdepth && *o.maxdepth < 1)
+    throw InvalidArgumentError(op, root, "maxdepth must be at least 1");
+  if (o.on_error == OnError::return_)
+    throw InvalidArgumentError(op, root, "on_error: a walk takes omit or raise, not return");
+}
+
+/// Whether a walk lists the entries of `e`: a directory, and not a link unless following all.
+bool descends(const FileInfo& e, FollowLinks follow) {
+  return e.is_dir() && (!e.islink || follow == FollowLinks::all);
+}
+
+/// Whether the starting path of a walk is a leaf (a file, or a link not followed).
+bool leaf_root(const FileInfo& root, FollowLinks follow) {
+  return !root.is_dir() || (root.islink && follow == FollowLinks::none);
+}
+
+/// Failures that end the walk whatever on_error says: the call itself was stopped.
+bool stops_walk(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const OperationCancelled&) {
+    return true;
+  } catch (const TimeoutError&) {
+    return true;
+  } catch (const LoopStoppedError&) {
+    return true;
+  } catch (const Error&) {
+    return false;  // about the directory: no permission, gone, not a directory any more ...
+  } catch (...) {
+    return true;  // out of memory, a bug: not a property of the tree
+  }
+}
+
+}  // namespace
+
+template <class Take>
+Task<void> FileSystem::list_level(const std::vector<std::string>& level, const FindOptions& o,
+                                  bool detail, std::set<FileId>* visited, Take* take) {
+  const BatchSize batch = resolve_batch("find", o.batch_size, false);
+  std::vector<bool> skip(level.size(), false);
+  if (visited) {
+    // Identities first, then skip in level order (sorted by the caller): which name of a
+    // directory reached by several is listed does not depend on timing. A failed lookup is left
+    // to the listing, which reports it.
+    auto ids = co_await gather(
+        level | std::views::transform([this](const std::string& d) { return do_file_id(d); }),
+        GatherOptions{.batch_size = batch, .return_exceptions = true});
+    for (std::size_t k = 0; k < level.size(); ++k) {
+      if (ids[k].ok() && ids[k].value() && !visited->insert(*ids[k].value()).second) skip[k] = true;
+    }
+  }
+  // Parameters, not captures: the coroutine outlives the lambda object that made it.
+  auto list_one = [](FileSystem* self, const std::string* d, std::size_t k, bool details,
+                     OnError on_error, Take* take) -> Task<void> {
+    std::exception_ptr failure;
+    try {
+      if (details) {
+        (*take)(k, co_await self->do_ls(*d));
+      } else {
+        (*take)(k, co_await self->do_ls_types(*d));
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure && (on_error == OnError::raise || stops_walk(failure)))
+      std::rethrow_exception(failure);
+  };
+  auto listed = std::views::iota(std::size_t{0}, level.size()) |
+                std::views::filter([&skip](std::size_t k) { return !skip[k]; });
+  // The first failure that is raised cancels the rest and is rethrown.
+  co_await gather(listed | std::views::transform([&](std::size_t k) {
+                    return list_one(this, &level[k], k, detail, o.on_error, take);
+                  }),
+                  GatherOptions{.batch_size = batch});
+}
+
+// find's walk. Each listing is folded into the result as it arrives, so that only the listings
+// in flight are held besides the result (and their memory is reused from one to the next).
+template <class Item>
+Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o) {
+  check_find_options("find", root, o);
+  FileInfo root_info = co_await do_info(root);
+  auto item = [](FileInfo&& i) {
+    if constexpr (std::is_same_v<Item, std::string>) {
+      return std::move(i.name);
+    } else {
+      return Item(std::move(i));
+    }
+  };
+  std::vector<Item> out;
+  if (leaf_root(root_info, o.follow_links)) {
+    out.push_back(item(std::move(root_info)));
+    co_return out;
+  }
+  if (o.withdirs) out.push_back(item(FileInfo(root_info)));
+  struct Fold {
+    const FindOptions& o;
+    std::vector<Item>& out;
+    decltype(item) make;
+    std::set<std::string> seen;
+    std::vector<std::string> next;
+    void operator()(std::size_t, std::vector<FileInfo> listing) {
+      for (FileInfo& e : listing) {
+        if (descends(e, o.follow_links)) {
+          if (!seen.insert(e.name).second) continue;  // a listing that names itself or a parent
+          next.push_back(e.name);
+          if (!o.withdirs) continue;
+        }
+        out.push_back(make(std::move(e)));  // files, and links not followed, like files
+      }
+    }
+  } fold{o, out, item, {root}, {}};
+  std::set<FileId> visited;
+  const bool follow_all = o.follow_links == FollowLinks::all;
+  std::vector<std::string> level{root};
+  for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
+    fold.next.clear();
+    if (follow_all) std::sort(level.begin(), level.end());
+    co_await list_level(level, o, std::is_same_v<Item, FileInfo>, follow_all ? &visited : nullptr,
+                        &fold);
+    level = std::move(fold.next);
+  }
+  // Sorted by name, each name once (a listing may name an entry twice).
+  auto name = [](const Item& i) -> const std::string& {
+    if constexpr (std::is_same_v<Item, std::string>) {
+      return i;
+    } else {
+      return i.name;
+    }
+  };
+  std::size_t skip = root.size();
+  for (const Item& i : out) {
+    if (name(i).compare(0, skip, root) != 0) skip = 0;
+  }
+  sort_unique_by_name(out, name, skip);
+  co_return out;
+}
+
+Task<std::vector<FileInfo>> FileSystem::async_find_info(std::string p, FindOptions o) {
+  co_return co_await walk_tree<FileInfo>(strip_protocol(p), o);
+}
+
+Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions o) {
+  co_return co_await walk_tree<std::string>(strip_protocol(p), o);
+}
+
+Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional<int> maxdepth) {
+  co_return co_await async_walk(std::move(p), FindOptions{.maxdepth = maxdepth});
+}
+
+Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, FindOptions o) {
+  std::string root = strip_protocol(p);
+  check_find_options("walk", root, o);
+  FileInfo root_info = co_await do_info(root);
+  std::vector<WalkEntry> out;
+  if (leaf_root(root_info, o.follow_links)) co_return out;
+  std::set<std::string> seen{root};
+  std::set<FileId> visited;
+  const bool follow_all = o.follow_links == FollowLinks::all;
+  std::vector<std::string> level{root};
+  for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
+    // A directory skipped (visited, or not listable and omitted) has no entry of its own.
+    std::vector<std::optional<std::vector<FileInfo>>> listings(level.size());
+    auto take = [&listings](std::size_t k, std::vector<FileInfo> l) { listings[k] = std::move(l); };
+    co_await list_level(level, o, false, follow_all ? &visited : nullptr, &take);
+    std::vector<std::string> next;
+    for (std::size_t k = 0; k < level.size(); ++k) {
+      if (!listings[k]) continue;
+      WalkEntry w{level[k], {}, {}};
+      for (FileInfo& e : *listings[k]) {
+        if (descends(e, o.follow_links)) {
+          if (!seen.insert(e.name).second) continue;
+          w.dirs.emplace_back(path::basename(e.name));
+          next.push_back(e.name);
+        } else {
+          w.files.emplace_back(path::basename(e.name));
+        }
+      }
+      std::sort(w.dirs.begin(), w.dirs.end());
+      std::sort(w.files.begin(), w.files.end());
+      out.push_back(std::move(w));
+    }
+    std::sort(next.begin(), next.end());
+    level = std::move(next);
+  }
+  co_return out;
+}
+
+Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern,
+                                                      std::optional<int> maxdepth) {
+  co_return co_await async_glob(std::move(pattern), FindOptions{.maxdepth = maxdepth});
+}
+
+Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern, FindOptions o) {
+  std::string s = strip_protocol(pattern);
+  const bool dirs_only = path::has_trailing_slash(pattern);
+  if (!path::has_magic(s)) {
+    std::vector<std::string> out;
+    if (co_await async_exists(s)) out.push_back(s);
+    co_return out;
+  }
+  path::Glob g(s);
+  std::string root = g.root().empty() ? strip_protocol("/") : g.root();
+  std::optional<int> depth = g.depth();
+  if (!depth && o.maxdepth)
+    depth = *o.maxdepth + path::depth_below(root, s.substr(0, s.find("**")));
+  FindOptions walk = o;
+  walk.maxdepth = depth;
+  walk.withdirs = true;
+  // The part before the first glob character is a path the caller wrote, resolved as any path
+  // is: only links found below it are subject to follow_links.
+  if (walk.follow_links == FollowLinks::none) walk.follow_links = FollowLinks::start;
+  std::vector<TreeName> all;
+  try {
+    all = co_await walk_tree<TreeName>(root, walk);
+  } catch (const FileNotFoundError&) {
+    co_return std::vector<std::string>{};
+  } catch (const NotADirectoryError&) {
+    co_return std::vector<std::string>{};
+  }
+  std::vector<std::string> out;
+  for (TreeName& i : all) {
+    if (dirs_only && !i.is_dir) continue;
+    if (g.matches(i.name)) out.push_back(std::move(i.name));
+  }
+  co_return out;
+}
+
+Task<std::uint64_t> FileSystem::async_du(std::string p, std::optional<int> maxdepth) {
+  co_return co_await async_du(std::move(p), FindOptions{.maxdepth = maxdepth});
+}
+
+Task<std::uint64_t> FileSystem::async_du(std::string p, FindOptions o) {
+  o.withdirs = false;
+  std::uint64_t total = 0;
+  for (const FileInfo& i : co_await async_find_info(std::move(p), o)) {
+    if (!i.is_dir()) total += i.size;  // a link to a directory not followed
+  }
+  co_return total;
+}
+
+namespace detail {
+
+namespace {
+
+void sort_unique(Expansion& e) {
+  auto by_path = [](const Expanded& a, const Expanded& b) { return a.path < b.path; };
+  if (!std::is_sorted(e.begin(), e.end(), by_path)) std::sort(e.begin(), e.end(), by_path);
+  std::size_t kept = 0;
+  for (Expanded& x : e) {
+    if (kept > 0 && e[kept - 1].path == x.path) {
+      Expanded& k = e[kept - 1];
+      if (x.is_dir) k.is_dir = *x.is_dir || k.is_dir.value_or(false);
+      k.islink = k.islink || x.islink;
+    } else {
+      if (&e[kept] != &x) e[kept] = std::move(x);
+      ++kept;
+    }
+  }
+  e.resize(kept);
+}
+
+}  // namespace
+
+Task<bool> exists_as_written(FileSystem& fs, std::string p) {
+  try {
+    co_await fs.async_info(std::move(p));
+    co_return true;
+  } catch (const FileNotFoundError&) {
+  } catch (const NotADirectoryError&) {
+  }
+  co_return false;
+}
+
+// A vector sorted once, not a map of infos: cat and rm of many plain paths spend little here.
+Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths, bool recursive,
+                                 std::optional<int> maxdepth, FollowLinks follow,
+                                 OnError on_error) {
+  if (maxdepth && *maxdepth < 1)
+    throw InvalidArgumentError("expand_path", paths.empty() ? "" : paths.front(),
+                               "maxdepth must be at least 1");
+  const OnError walk_errors = on_error == OnError::raise ? OnError::raise : OnError::omit;
+  Expansion out;
+  out.reserve(paths.size());
+  auto add_walk = [&out](std::vector<FileInfo> found) {
+    for (FileInfo& i : found) out.push_back({std::move(i.name), i.is_dir(), i.islink});
+  };
+  for (const std::string& raw : paths) {
+    std::string p = fs.strip_protocol(raw);
+    // Unlike fsspec's expand_path, which always globs a path with glob characters, a path that
+    // exists as written is that path: rm("a[1].txt") removes "a[1].txt", not "a1.txt".
+    if (path::has_magic(p) && !co_await exists_as_written(fs, p)) {
+      std::vector<std::string> hits = co_await fs.async_glob(
+          raw, FindOptions{.maxdepth = maxdepth, .follow_links = follow, .on_error = walk_errors});
+      for (const std::string& h : hits) out.push_back({h});
+      if (recursive && !(maxdepth && *maxdepth <= 1)) {
+        std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
+        for (const std::string& h : hits) {
+          add_walk(co_await fs.async_find_info(h, {.maxdepth = deeper,
+                                                   .withdirs = true,
+                                                   .follow_links = follow,
+                                                   .on_error = walk_errors}));
+        }
+      }
+      continue;
+    }
+    if (recursive) {
+      add_walk(co_await fs.async_find_info(p, {.maxdepth = maxdepth,
+                                               .withdirs = true,
+                                               .follow_links = follow,
+                                               .on_error = walk_errors}));
+    }
+    out.push_back({std::move(p)});
+  }
+  if (out.empty()) {
+    std::string all;
+    for (const auto& p : paths) all += (all.empty() ? "" : ", ") + p;
+    throw FileNotFoundError("expand_path", all, "nothing matches");
+  }
+  sort_unique(out);
+  co_return out;
+}
+
+}  // namespace detail
+
+Task<std::vector<std::string>> FileSystem::async_expand_path(std::vector<std::string> paths,
+                                                             bool recursive,
+                                                             std::optional<int> maxdepth) {
+  detail::Expansion e = co_await detail::expand_with_info(
+      *this, std::move(paths), recursive, maxdepth, FollowLinks::start, OnError::raise);
+  std::vector<std::string> out;
+  out.reserve(e.size());
+  for (detail::Expanded& x : e) out.push_back(std::move(x.path));
+  co_return out;
+}
+
+}  // namespace cofs
