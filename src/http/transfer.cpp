@@ -1,6 +1,7 @@
 #include "transfer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +16,9 @@ namespace {
 
 // A streaming consumer holds one chunk while curl fills the next: at most twice this in memory.
 constexpr std::size_t kStreamCap = std::size_t{1} << 20;
+// A buffered body is reserved from its Content-Length up to this; a larger one grows as it
+// arrives (by moving pages, see Bytes), so a lying header cannot make us reserve a terabyte.
+constexpr std::uint64_t kReserveMax = std::uint64_t{64} << 20;
 
 int http_version(CURL* e) {
   long v = 0;
@@ -37,6 +41,8 @@ std::error_code protocol_error() {
   return {EPROTO, std::generic_category()};
 }
 
+std::atomic<std::size_t> stream_high_water{0};
+
 }  // namespace
 
 Transfer::Transfer(CurlMulti& multi, const ClientOptions& options,
@@ -47,6 +53,8 @@ Transfer::Transfer(CurlMulti& multi, const ClientOptions& options,
       request_(std::move(request)),
       mode_(mode) {
   check_url(request_->url, request_->operation);
+  max_body_ = request_->max_body_size;
+  if (!max_body_ && mode_ == Mode::buffer) max_body_ = options_.max_body_size;
   easy_ = multi.take_easy();
   try {
     configure();
@@ -110,8 +118,11 @@ void Transfer::configure() {
       break;
   }
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, version);
-  // Wait for a connection that may multiplex rather than open another one (HTTP/2 over TLS).
-  if (version != CURL_HTTP_VERSION_1_1) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  // Wait for a connection that may multiplex rather than open another one: only HTTP/2 over TLS
+  // multiplexes. Plain http:// is HTTP/1.1 (or an h2c upgrade of one), where waiting queues every
+  // request behind the first response.
+  const bool tls = url.size() >= 8 && iequals(std::string_view(url).substr(0, 8), "https://");
+  if (version != CURL_HTTP_VERSION_1_1 && tls) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
@@ -192,9 +203,15 @@ void Transfer::configure() {
     curl_easy_setopt(e, CURLOPT_RANGE, spec.c_str());
     // Ranges apply to the encoded representation: ask for none, so the bytes are the file's.
     add_header("Accept-Encoding", "identity");
-  } else if (m == "GET" && options_.decompress) {
+  } else if (m == "GET" && options_.decompress && mode_ == Mode::buffer) {
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // all curl can decode
+  } else if (m == "GET" && options_.decompress) {
+    // Streamed: decoded here (see ContentDecoder), so only what zlib decodes is asked for.
+    if (find_header(options_.headers, "Accept-Encoding") == nullptr &&
+        find_header(request_->headers, "Accept-Encoding") == nullptr)
+      add_header("Accept-Encoding", "gzip, deflate");
   }
+  if (mode_ == Mode::stream) curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   if (header_list_ != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list_);
   if (request_->buffer_size > 0)
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, static_cast<long>(request_->buffer_size));
@@ -207,6 +224,7 @@ void Transfer::configure() {
 }
 
 void Transfer::start() {
+  curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &errno_before_);
   multi_->add(*this);
   added_ = true;
 }
@@ -328,12 +346,27 @@ void Transfer::start_body() {
       if (cl >= 0) range_total_ = static_cast<std::uint64_t>(cl);
     }
   }
-  if (mode_ == Mode::buffer && !encoded_ && cl >= 0) {
+  if (!encoded_ && cl >= 0) {
     auto total = static_cast<std::uint64_t>(cl);
     std::uint64_t want = total > skip_ ? total - skip_ : 0;
     if (limit_) want = std::min(want, *limit_);
-    body_.reserve(static_cast<std::size_t>(want));  // the body is held once, never regrown
+    if (max_body_ && want > *max_body_) throw_too_large(want);
+    // Held once, never regrown, up to a bound: past it, the header is not trusted with memory.
+    if (mode_ == Mode::buffer) body_.reserve(static_cast<std::size_t>(std::min(want, kReserveMax)));
   }
+  if (mode_ == Mode::stream && encoded_ && options_.decompress)
+    decoder_ = ContentDecoder::for_encoding(*enc, op, url);
+}
+
+void Transfer::throw_too_large(std::uint64_t size) const {
+  throw Error(std::make_error_code(std::errc::file_too_large), request_->operation, request_->url,
+              "the body is larger than max_body_size (" + std::to_string(*max_body_) + " bytes; " +
+                  std::to_string(size) + " or more)");
+}
+
+void Transfer::count_body(std::uint64_t more) {
+  body_bytes_ += more;
+  if (max_body_ && body_bytes_ > *max_body_) throw_too_large(body_bytes_);
 }
 
 size_t Transfer::on_write(char* p, size_t size, size_t n, void* self) {
@@ -352,6 +385,7 @@ size_t Transfer::write(const char* p, size_t n) {
     notify();
   }
   if (status_ < 200 || status_ >= 300) return n;
+  if (decoder_) return write_encoded(p, n);
   // Nothing changes before the pause decision: a paused chunk is delivered again later.
   std::size_t skip = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));
   std::size_t keep = n - skip;
@@ -368,6 +402,7 @@ size_t Transfer::write(const char* p, size_t n) {
     notify();
     return CURL_WRITEFUNC_PAUSE;
   }
+  count_body(keep);
   skip_ -= skip;
   body_.append(p + skip, keep);
   taken_ += keep;
@@ -381,8 +416,75 @@ size_t Transfer::write(const char* p, size_t n) {
     stopped_early_ = true;  // the window is complete: the rest of the entity is not wanted
     return 0;
   }
-  if (mode_ == Mode::stream) notify();
+  if (mode_ == Mode::stream) {
+    note_buffered();
+    notify();
+  }
   return n;
+}
+
+size_t Transfer::write_encoded(const char* p, size_t n) {
+  // Encoded input is taken only when the last is decoded and there is room: otherwise curl keeps
+  // this block (at most its receive buffer) until the consumer catches up.
+  if (!encoded_in_.empty() || body_.size() >= stream_cap_) {
+    recv_paused_ = true;
+    notify();
+    return CURL_WRITEFUNC_PAUSE;
+  }
+  std::span<const std::byte> in(reinterpret_cast<const std::byte*>(p), n);
+  in = in.subspan(decode_into_body(in));
+  encoded_in_.append(in);  // decoded when the consumer takes the next chunk
+  note_buffered();
+  notify();
+  return n;
+}
+
+std::size_t Transfer::decode_into_body(std::span<const std::byte> in) {
+  std::size_t used = 0;
+  while (body_.size() < stream_cap_ && !decoder_->finished()) {
+    const std::size_t at = body_.size();
+    body_.resize_uninitialized(stream_cap_);
+    ContentDecoder::Step step;
+    try {
+      step = decoder_->decode(in.subspan(used), body_.mutable_span().subspan(at));
+    } catch (...) {
+      body_.truncate(at);
+      throw;
+    }
+    body_.truncate(at + step.produced);
+    used += step.consumed;
+    count_body(step.produced);
+    if (step.consumed == 0 && step.produced == 0) break;
+  }
+  if (decoder_->finished()) used = in.size();  // what follows the end is ignored
+  return used;
+}
+
+void Transfer::refill_decoded() {
+  std::size_t used = decode_into_body(encoded_in_.span());
+  if (used > 0) {
+    std::memmove(encoded_in_.data(), encoded_in_.data() + used, encoded_in_.size() - used);
+    encoded_in_.truncate(encoded_in_.size() - used);
+  }
+  note_buffered();
+}
+
+void Transfer::check_decoded_end() noexcept {
+  // Everything curl delivered is decoded and handed out, yet the encoded stream did not end: the
+  // body was cut short (its Content-Length, if any, described the short body).
+  if (!decoder_ || !done_ || result_ != CURLE_OK || error_ || decoder_->finished()) return;
+  if (!body_.empty() || !encoded_in_.empty()) return;
+  error_ = std::make_exception_ptr(NetworkError(
+      {ECONNABORTED, std::generic_category()}, request_->operation, request_->url,
+      "the " + std::string(decoder_->coding()) + " body ends before its encoded stream does"));
+}
+
+void Transfer::note_buffered() const noexcept {
+  const std::size_t held = body_.size() + handed_.size() + encoded_in_.size();
+  std::size_t seen = stream_high_water.load(std::memory_order_relaxed);
+  while (held > seen &&
+         !stream_high_water.compare_exchange_weak(seen, held, std::memory_order_relaxed)) {
+  }
 }
 
 void Transfer::finish(CURLcode result) noexcept {
@@ -392,6 +494,7 @@ void Transfer::finish(CURLcode result) noexcept {
   if (!body_started_) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status_);
   if (result_ == CURLE_WRITE_ERROR && stopped_early_ && !error_) result_ = CURLE_OK;
   settle_body();
+  check_decoded_end();
   notify();
 }
 
@@ -418,9 +521,20 @@ std::string Transfer::error_text() const {
 }
 
 int Transfer::os_errno() const noexcept {
+  // curl sets a handle's OS error where a socket call fails and never clears it (curl_easy_reset
+  // leaves it): it is this transfer's only for a socket failure, and only if it changed. Other
+  // failures (a body cut short, TLS) say their own cause through the caller's fallback.
+  switch (result_) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+      break;
+    default:
+      return 0;
+  }
   long err = 0;
   curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &err);
-  return static_cast<int>(err);
+  return err == errno_before_ ? 0 : static_cast<int>(err);
 }
 
 Response Transfer::peek_response() const {
@@ -458,6 +572,20 @@ Response Transfer::take_response() {
 std::span<const std::byte> Transfer::take_chunk() {
   handed_.clear();
   std::swap(body_, handed_);
+  if (decoder_ && !error_) {
+    try {
+      refill_decoded();
+    } catch (...) {
+      // Corrupt input or too large: the transfer ends with that error.
+      if (done_) {
+        error_ = std::current_exception();
+      } else {
+        cancel(std::current_exception());
+      }
+    }
+    check_decoded_end();
+    if (!encoded_in_.empty()) return handed_.span();  // more decoded output first
+  }
   if (recv_paused_) {
     recv_paused_ = false;
     // May deliver curl's held-back data into body_ before it returns.
@@ -513,3 +641,11 @@ void Transfer::feed(std::span<const std::byte> bytes) noexcept {
 }
 
 }  // namespace cofs::http::detail
+
+namespace cofs::http {
+
+std::size_t stream_buffer_high_water() noexcept {
+  return detail::stream_high_water.load(std::memory_order_relaxed);
+}
+
+}  // namespace cofs::http
