@@ -24,6 +24,9 @@
 
 namespace cofs::http::detail {
 
+// A streaming consumer holds one chunk while curl fills the next: at most twice this in memory.
+inline constexpr std::size_t kStreamCap = std::size_t{1} << 20;
+
 class CurlMulti;
 class TransferWait;
 

@@ -136,12 +136,72 @@ TEST_CASE("streamed gzip: a corrupt or cut-short body fails, never short data as
     }
     co_return got;
   };
-  CHECK(cofs::sync(cofs::get_loop(), run(fault_server().url("/gzip"))) ==
-        cofs::test::FaultServer::gzip_plain().size());
+  const std::size_t plain = cofs::test::FaultServer::gzip_plain().size();
+  CHECK(cofs::sync(cofs::get_loop(), run(fault_server().url("/gzip"))) == plain);
+  CHECK(cofs::sync(cofs::get_loop(), run(fault_server().url("/deflate/zlib"))) == plain);
+  CHECK(cofs::sync(cofs::get_loop(), run(fault_server().url("/deflate/raw"))) == plain);
+  // A coding not asked for and not decodable here: a clear error, never encoded bytes as the file.
+  try {
+    cofs::sync(cofs::get_loop(), run(fault_server().url("/brotli")));
+    FAIL("no exception");
+  } catch (const cofs::http::NetworkError& e) {
+    CHECK(e.code() == std::errc::protocol_error);
+    CHECK_THAT(e.what(), Catch::Contains("'br'"));
+  }
+  // A streamed request's own limit counts decoded bytes too.
+  auto limited = [&]() -> cofs::Task<void> {
+    Request r;
+    r.url = fault_server().url("/gzipzeros/16");
+    r.max_body_size = 3 * kMiB;
+    cofs::http::BodyStream s = co_await c.stream(std::move(r));
+    while (!(co_await s.next(kMiB)).empty()) {
+    }
+  };
+  try {
+    cofs::sync(cofs::get_loop(), limited());
+    FAIL("no exception");
+  } catch (const cofs::Error& e) {
+    CHECK(e.code() == std::errc::file_too_large);
+  }
   CHECK_THROWS_AS(cofs::sync(cofs::get_loop(), run(fault_server().url("/badgzip"))),
                   cofs::http::NetworkError);
   CHECK_THROWS_AS(cofs::sync(cofs::get_loop(), run(fault_server().url("/cutgzip"))),
                   cofs::http::NetworkError);
+}
+
+TEST_CASE("streamed gzip from nginx over HTTP/2 and HTTP/1.1: paused, decoded, bounded",
+          "[http][gzip]") {
+  const std::size_t size = 48 * kMiB;
+  cofs::test::write_file(cofs::test::nginx().root() / "gzipped/zeros.bin", std::string(size, '\0'));
+  ClientOptions o = quick().client;
+  o.ca_file = cofs::test::nginx().ca_file();
+  Client c(cofs::get_loop(), o);
+  auto run = [&](std::string url) -> cofs::Task<std::pair<std::uint64_t, bool>> {
+    Request r;
+    r.url = std::move(url);
+    cofs::http::BodyStream s = co_await c.stream(std::move(r));
+    const std::string* enc = s.response().header("Content-Encoding");
+    REQUIRE(enc != nullptr);
+    CHECK(*enc == "gzip");
+    std::uint64_t got = 0;
+    bool zeros = true;
+    for (int i = 0;; ++i) {
+      auto chunk = co_await s.next(512 << 10);
+      if (chunk.empty()) break;
+      got += chunk.size();
+      zeros &=
+          std::all_of(chunk.begin(), chunk.end(), [](std::byte b) { return b == std::byte{0}; });
+      if (i % 8 == 0) co_await cofs::get_loop().sleep_for(1ms);  // behind: curl pauses
+    }
+    co_return std::pair{got, zeros};
+  };
+  for (const std::string& url : {cofs::test::nginx().tls_url("/gzipped/zeros.bin"),
+                                 cofs::test::nginx().url("/gzipped/zeros.bin")}) {
+    auto [got, zeros] = cofs::sync(cofs::get_loop(), run(url));
+    CHECK(got == size);
+    CHECK(zeros);
+  }
+  CHECK(cofs::http::stream_buffer_high_water() <= 16 * kMiB);
 }
 
 // ---- 5: links -----------------------------------------------------------------------------------
@@ -310,7 +370,7 @@ TEST_CASE("plain HTTP: a slow first response does not hold up the others", "[htt
                  << done[4]);
     CHECK(done[0] >= 1.9);
     for (std::size_t i = 1; i < 5; ++i) {
-      CHECK(done[i] > 0);  // finished, and without an error
+      CHECK(done[i] > 0);    // finished, and without an error
       CHECK(done[i] < 1.0);  // blocked, they took the slow one's 2 s
     }
   }

@@ -35,9 +35,10 @@ std::string head(int status, std::string_view reason, std::size_t length,
   return h;
 }
 
-std::string gzip(std::string_view plain) {
+/// `plain` deflated with zlib's window bits: 15 + 16 gzip, 15 zlib, -15 raw deflate.
+std::string gzip(std::string_view plain, int window_bits = 15 + 16) {
   z_stream z{};
-  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&z, plain.size()) + 64, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
   z.avail_in = static_cast<uInt>(plain.size());
@@ -306,6 +307,11 @@ void FaultServer::serve(int fd) {
       reply(201, "Created", std::to_string(body_size));
     } else if (route == "gzipzeros" && p.size() == 2) {
       reply(200, "OK", gzip_zeros(to_size(p[1])), "Content-Encoding: gzip\r\n");
+    } else if (route == "deflate" && p.size() == 2) {
+      reply(200, "OK", gzip(gzip_plain(), p[1] == "raw" ? -15 : 15),
+            "Content-Encoding: deflate\r\n");
+    } else if (route == "brotli") {
+      reply(200, "OK", "not really brotli", "Content-Encoding: br\r\n");
     } else if (route == "badgzip") {
       reply(200, "OK", "this is not gzip at all", "Content-Encoding: gzip\r\n");
     } else if (route == "cutgzip") {

@@ -18,6 +18,8 @@
 //   /nohead/<n>                HEAD is refused (405); GET is /bytes/<n>
 //   /sink                      any method; drains the body and records its method and size
 //   /gzipzeros/<m>             gzip-encoded body that decodes to m MiB of zeros
+//   /deflate/<zlib|raw>        gzip_plain() as Content-Encoding: deflate, zlib-wrapped or raw
+//   /brotli                    Content-Encoding: br (over a body that is not)
 //   /badgzip, /cutgzip         Content-Encoding: gzip over garbage; over half a gzip stream
 //   /endless                   200 without Content-Length: zeros until the client goes away
 //   /lying/<claimed>/<n>       Content-Length claimed, sends n bytes and closes
