@@ -114,6 +114,17 @@ std::vector<FileInfo> listing_entries(std::string_view page, const std::string& 
   return out;
 }
 
+/// listing_entries, on the loop's blocking pool for a large page.
+Task<std::vector<FileInfo>> parse_listing(IoLoop& loop, Bytes page, std::string base,
+                                          std::string prefix, bool simple_links) {
+  if (page.size() <= kParseOnLoop)
+    co_return listing_entries(page.view(), base, prefix, simple_links);
+  auto parse = run_blocking(
+      loop, [page = std::move(page), base = std::move(base), prefix = std::move(prefix),
+             simple_links] { return listing_entries(page.view(), base, prefix, simple_links); });
+  co_return co_await parse;
+}
+
 struct Fd {
   int fd = -1;
   ~Fd() {
@@ -220,17 +231,8 @@ Task<std::vector<FileInfo>> HTTPFileSystem::list(std::string url, bool sizes) {
   std::string base = s.response().url;
   if (!ends_with_slash(base)) base += '/';
   base = http::detail::normalize_url(base);
-  const bool on_loop = page.size() <= kParseOnLoop;
-  auto entries_of = [page = std::move(page), base = std::move(base),
-                     prefix = std::string(trim_slash(url)) + "/", simple = options_.simple_links] {
-    return listing_entries(page.view(), base, prefix, simple);
-  };
-  if (on_loop) {
-    out = entries_of();
-  } else {
-    auto parse = run_blocking(FileSystem::loop(), std::move(entries_of));
-    out = co_await parse;
-  }
+  out = co_await parse_listing(FileSystem::loop(), std::move(page), std::move(base),
+                               std::string(trim_slash(url)) + "/", options_.simple_links);
   std::vector<std::string> files;
   for (const FileInfo& i : out) {
     if (i.is_file()) files.push_back(i.name);
@@ -560,8 +562,9 @@ Task<void> HTTPFileSystem::do_rmdir(std::string url) {
   get.operation = "rmdir";
   Response listing = co_await client_.fetch(std::move(get));
   std::string base = http::detail::normalize_url(listing.url);
-  if (!http::child_links(http::parse_links(listing.body.view(), base, false), base).empty())
-    throw DirectoryNotEmptyError("rmdir", url, "the directory is not empty");
+  std::vector<FileInfo> children =
+      co_await parse_listing(FileSystem::loop(), std::move(listing.body), base, base, false);
+  if (!children.empty()) throw DirectoryNotEmptyError("rmdir", url, "the directory is not empty");
   Request del;
   del.method = "DELETE";
   del.url = std::string(trim_slash(url)) + "/";
