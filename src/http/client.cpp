@@ -208,6 +208,7 @@ Task<std::unique_ptr<Transfer>> with_retries(IoLoop& loop, const ClientOptions& 
                                              std::shared_ptr<const Request> req,
                                              Transfer::Mode mode) {
   co_await loop.resume_here();
+  const auto began = std::chrono::steady_clock::now();
   for (int attempt = 0;; ++attempt) {
     std::chrono::milliseconds delay{0};
     {
@@ -218,12 +219,18 @@ Task<std::unique_ptr<Transfer>> with_retries(IoLoop& loop, const ClientOptions& 
         rethrow_for(*req);
       }
       Verdict v = t->done() ? judge(*t, *req) : Verdict{};
-      if (!v.retryable || attempt >= options.retries) {
+      bool again = v.retryable && attempt < options.retries;
+      if (again) {
+        delay = v.retry_after ? std::min(*v.retry_after, options.retry_after_max)
+                              : backoff(options, attempt);
+        // No retry that would start past the call's deadline: the caller gets this error now.
+        if (options.retry_deadline)
+          again = std::chrono::steady_clock::now() + delay <= began + *options.retry_deadline;
+      }
+      if (!again) {
         if (v.error && (req->raise_for_status || !v.status_only)) std::rethrow_exception(v.error);
         co_return std::move(t);
       }
-      delay = v.retry_after ? std::min(*v.retry_after, options.retry_after_max)
-                            : backoff(options, attempt);
     }
     try {
       co_await loop.sleep_for(delay);

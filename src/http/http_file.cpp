@@ -106,6 +106,8 @@ Task<void> StreamFile::restart() {
   r.url = path_;
   r.operation = "read";
   r.buffer_size = kBigBuffer;
+  // A file read whole holds the body in memory: the client's limit for held bodies applies.
+  r.max_body_size = client_.options().max_body_size;
   stream_ = std::make_unique<BodyStream>(co_await client_.stream(std::move(r)));
   cur_ = {};
   pos_ = 0;

@@ -36,6 +36,9 @@ constexpr std::size_t kMidBuffer = 64 << 10;
 constexpr std::size_t kChunk = 1 << 20;                       // get_file / put_file chunk
 constexpr std::size_t kListingLimit = std::size_t{64} << 20;  // an HTML listing larger is refused
 constexpr BatchSize kListingBatch = 64;                       // HEADs in flight for one ls
+// A listing page larger than this is parsed on the blocking pool, not the loop's thread: 100,000
+// links take a good part of a second to parse and resolve, and every transfer would wait.
+constexpr std::size_t kParseOnLoop = 256 << 10;
 
 bool ends_with_slash(std::string_view s) {
   return !s.empty() && s.back() == '/';
@@ -92,6 +95,34 @@ bool size_known(const FileInfo& i) {
 std::string ranges_of(const FileInfo& i) {
   auto it = i.extra.find("accept_ranges");
   return it == i.extra.end() ? "unknown" : it->second;
+}
+
+/// The entries of a listing page: its links that name direct children of `base`, named below
+/// `prefix` (the URL as asked for, even when the listing came from a redirect).
+std::vector<FileInfo> listing_entries(std::string_view page, const std::string& base,
+                                      const std::string& prefix, bool simple_links) {
+  std::vector<FileInfo> out;
+  for (const std::string& link :
+       http::child_links(http::parse_links(page, base, simple_links), base)) {
+    FileInfo i;
+    i.name = prefix + std::string(trim_slash(std::string_view(link).substr(base.size())));
+    i.type = ends_with_slash(link) ? FileType::directory : FileType::file;
+    i.extra["url"] = link;
+    if (i.is_file()) i.extra["size_known"] = "false";
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+/// listing_entries, on the loop's blocking pool for a large page.
+Task<std::vector<FileInfo>> parse_listing(IoLoop& loop, Bytes page, std::string base,
+                                          std::string prefix, bool simple_links) {
+  if (page.size() <= kParseOnLoop)
+    co_return listing_entries(page.view(), base, prefix, simple_links);
+  auto parse = run_blocking(
+      loop, [page = std::move(page), base = std::move(base), prefix = std::move(prefix),
+             simple_links] { return listing_entries(page.view(), base, prefix, simple_links); });
+  co_return co_await parse;
 }
 
 struct Fd {
@@ -200,21 +231,11 @@ Task<std::vector<FileInfo>> HTTPFileSystem::list(std::string url, bool sizes) {
   std::string base = s.response().url;
   if (!ends_with_slash(base)) base += '/';
   base = http::detail::normalize_url(base);
-  const std::vector<std::string> links =
-      http::child_links(http::parse_links(page.view(), base, options_.simple_links), base);
-  // Children are named below the URL as asked for, even when the listing came from a redirect.
-  std::string prefix = std::string(trim_slash(url)) + "/";
+  out = co_await parse_listing(FileSystem::loop(), std::move(page), std::move(base),
+                               std::string(trim_slash(url)) + "/", options_.simple_links);
   std::vector<std::string> files;
-  for (const std::string& link : links) {
-    FileInfo i;
-    i.name = prefix + std::string(trim_slash(std::string_view(link).substr(base.size())));
-    i.type = ends_with_slash(link) ? FileType::directory : FileType::file;
-    i.extra["url"] = link;
-    if (i.is_file()) {
-      files.push_back(i.name);
-      i.extra["size_known"] = "false";
-    }
-    out.push_back(std::move(i));
+  for (const FileInfo& i : out) {
+    if (i.is_file()) files.push_back(i.name);
   }
   if (sizes && !files.empty()) {
     auto infos = co_await gather(
@@ -541,89 +562,14 @@ Task<void> HTTPFileSystem::do_rmdir(std::string url) {
   get.operation = "rmdir";
   Response listing = co_await client_.fetch(std::move(get));
   std::string base = http::detail::normalize_url(listing.url);
-  if (!http::child_links(http::parse_links(listing.body.view(), base, false), base).empty())
-    throw DirectoryNotEmptyError("rmdir", url, "the directory is not empty");
+  std::vector<FileInfo> children =
+      co_await parse_listing(FileSystem::loop(), std::move(listing.body), base, base, false);
+  if (!children.empty()) throw DirectoryNotEmptyError("rmdir", url, "the directory is not empty");
   Request del;
   del.method = "DELETE";
   del.url = std::string(trim_slash(url)) + "/";
   del.operation = "rmdir";
   co_await client_.fetch(std::move(del));
-}
-
-// ---- construction by name -----------------------------------------------------------------------
-
-std::shared_ptr<FileSystem> HTTPFileSystem::from_options(const Options& options,
-                                                         std::shared_ptr<IoLoop> loop) {
-  OptionReader r("http", options);
-  HTTPOptions o;
-  http::ClientOptions& c = o.client;
-  if (auto v = r.string("headers")) {
-    std::string_view rest = *v;
-    while (!rest.empty()) {
-      std::size_t nl = rest.find('\n');
-      std::string_view line = trim(rest.substr(0, nl));
-      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-      if (line.empty()) continue;
-      std::size_t colon = line.find(':');
-      if (colon == std::string_view::npos)
-        throw InvalidArgumentError("http", "headers", "expected 'Name: value' lines");
-      c.headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                             std::string(trim(line.substr(colon + 1))));
-    }
-  }
-  if (auto v = r.string("basic_auth")) {
-    std::size_t colon = v->find(':');
-    if (colon == std::string::npos)
-      throw InvalidArgumentError("http", "basic_auth", "expected 'user:password'");
-    c.basic_auth = {{v->substr(0, colon), v->substr(colon + 1)}};
-  }
-  if (auto v = r.string("bearer_token")) c.bearer_token = *v;
-  if (auto v = r.duration("connect_timeout")) c.connect_timeout = *v;
-  if (auto v = r.duration("timeout")) c.total_timeout = *v;
-  if (auto v = r.integer("low_speed_limit")) c.low_speed_limit = static_cast<long>(*v);
-  if (auto v = r.duration("low_speed_time"))
-    c.low_speed_time = std::chrono::duration_cast<std::chrono::seconds>(*v);
-  if (auto v = r.integer("retries")) c.retries = static_cast<int>(*v);
-  if (auto v = r.duration("retry_backoff")) c.retry_backoff = *v;
-  if (auto v = r.integer("max_host_connections")) c.max_host_connections = static_cast<long>(*v);
-  if (auto v = r.string("http_version")) {
-    if (*v == "1.1") {
-      c.http_version = http::HttpVersion::http1_1;
-    } else if (*v == "2") {
-      c.http_version = http::HttpVersion::http2;
-    } else if (*v == "2tls") {
-      c.http_version = http::HttpVersion::http2_tls;
-    } else if (*v == "auto") {
-      c.http_version = http::HttpVersion::automatic;
-    } else {
-      throw InvalidArgumentError("http", "http_version", "one of 1.1, 2, 2tls, auto");
-    }
-  }
-  if (auto v = r.boolean("verify_tls")) c.verify_tls = *v;
-  if (auto v = r.string("ca_file")) c.ca_file = *v;
-  if (auto v = r.integer("max_redirects")) c.max_redirects = static_cast<long>(*v);
-  if (auto v = r.boolean("follow_redirects")) c.follow_redirects = *v;
-  if (auto v = r.string("proxy")) c.proxy = *v;
-  if (auto v = r.string("user_agent")) c.user_agent = *v;
-  if (auto v = r.boolean("simple_links")) o.simple_links = *v;
-  if (auto v = r.boolean("ls_sizes")) o.ls_sizes = *v;
-  if (auto v = r.integer("block_size")) o.block_size = static_cast<std::size_t>(*v);
-  if (auto v = r.integer("cache_blocks")) o.cache_blocks = static_cast<std::size_t>(*v);
-  if (auto v = r.string("method")) {
-    if (*v == "put" || *v == "PUT") {
-      o.upload_method = "PUT";
-    } else if (*v == "post" || *v == "POST") {
-      o.upload_method = "POST";
-    } else {
-      throw InvalidArgumentError("http", "method", "put or post");
-    }
-  }
-  if (auto v = r.boolean("webdav")) o.webdav = *v;
-  auto batch = r.integer("batch_size");
-  r.finish();
-  auto fs = std::make_shared<HTTPFileSystem>(std::move(o), std::move(loop));
-  if (batch) fs->set_batch_size(*batch);
-  return fs;
 }
 
 }  // namespace cofs

@@ -31,7 +31,29 @@ std::size_t ifind(std::string_view s, std::string_view needle, std::size_t from)
   return std::string_view::npos;
 }
 
+/// The next `c` at or after a position, for positions that never decrease: each byte of the
+/// page is looked at once however many tags ask (a page of unclosed tags would otherwise make
+/// every tag search to the end).
+class NextOf {
+ public:
+  NextOf(std::string_view s, char c) : s_(s), c_(c) {}
+  std::size_t from(std::size_t pos) {
+    if (!known_ || (at_ != std::string_view::npos && at_ < pos)) {
+      at_ = s_.find(c_, pos);
+      known_ = true;
+    }
+    return at_;
+  }
+
+ private:
+  std::string_view s_;
+  char c_;
+  std::size_t at_ = 0;
+  bool known_ = false;
+};
+
 std::string decode_entities(std::string_view s) {
+  constexpr std::size_t kLongestEntity = 8;
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -39,11 +61,13 @@ std::string decode_entities(std::string_view s) {
       out += s[i];
       continue;
     }
-    std::size_t semi = s.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 8) {
+    // Only a short window is searched: "&&&..." must not rescan the rest of the value.
+    std::size_t semi = s.substr(i, kLongestEntity + 2).find(';');
+    if (semi == std::string_view::npos) {
       out += s[i];
       continue;
     }
+    semi += i;
     std::string_view ent = s.substr(i + 1, semi - i - 1);
     if (ent == "amp") {
       out += '&';
@@ -59,6 +83,64 @@ std::string decode_entities(std::string_view s) {
       out += s.substr(i, semi - i + 1);
     }
     i = semi;
+  }
+  return out;
+}
+
+/// The href values of the <a> tags of `html`, raw, in page order. One forward pass: a tag ends
+/// at its first '>' (quotes do not hide it, as broken pages need) or where another '<' begins
+/// between attributes; a quoted value must close inside its tag.
+std::vector<std::string> hrefs(std::string_view html) {
+  std::vector<std::string> out;
+  NextOf next_gt(html, '>');
+  NextOf next_dquote(html, '"');
+  NextOf next_squote(html, '\'');
+  const std::size_t n = html.size();
+  std::size_t cursor = 0;
+  while (cursor < n) {
+    std::size_t i = html.find('<', cursor);
+    if (i == std::string_view::npos || i + 2 >= n) break;
+    if (lower(html[i + 1]) != 'a' || !space(html[i + 2])) {  // <abbr>, <area>, </a> ...
+      cursor = i + 1;
+      continue;
+    }
+    std::size_t end = next_gt.from(i);
+    if (end == std::string_view::npos) end = n;
+    std::size_t p = i + 2;
+    bool found = false;
+    bool gave_up = false;
+    for (;;) {
+      while (p < end && (space(html[p]) || html[p] == '/')) ++p;
+      if (p >= end || html[p] == '<') break;
+      const std::size_t name_at = p;
+      while (p < end && !space(html[p]) && html[p] != '=' && html[p] != '/' && html[p] != '<') ++p;
+      std::string_view name = html.substr(name_at, p - name_at);
+      std::size_t q = p;
+      while (q < end && space(html[q])) ++q;
+      if (q >= end || html[q] != '=') continue;  // an attribute without a value
+      p = q + 1;
+      while (p < end && space(html[p])) ++p;
+      std::string_view value;
+      if (p < end && (html[p] == '"' || html[p] == '\'')) {
+        std::size_t close = (html[p] == '"' ? next_dquote : next_squote).from(p + 1);
+        if (close == std::string_view::npos || close > end) {
+          gave_up = true;  // unterminated in its tag: not a link
+          break;
+        }
+        value = html.substr(p + 1, close - p - 1);
+        p = close + 1;
+      } else {
+        const std::size_t v = p;
+        while (p < end && !space(html[p])) ++p;
+        value = html.substr(v, p - v);
+      }
+      if (!found && name.size() == 4 && lower(name[0]) == 'h' && lower(name[1]) == 'r' &&
+          lower(name[2]) == 'e' && lower(name[3]) == 'f') {
+        out.push_back(decode_entities(detail::trim(value)));
+        found = true;
+      }
+    }
+    cursor = (gave_up || p >= end) ? end + 1 : p;
   }
   return out;
 }
@@ -88,47 +170,13 @@ std::string resolve(CURLU* base, std::string_view rel) {
 
 std::vector<std::string> parse_links(std::string_view html, std::string_view base_url,
                                      bool simple_links) {
-  std::vector<std::string> raw;
-  for (std::size_t i = ifind(html, "<a", 0); i != std::string_view::npos;
-       i = ifind(html, "<a", i + 2)) {
-    if (i + 2 >= html.size() || !space(html[i + 2])) continue;  // <abbr>, <area> ...
-    std::size_t end = html.find('>', i);
-    std::string_view tag = html.substr(i, end == std::string_view::npos ? end : end - i);
-    std::size_t h = 0;
-    while ((h = ifind(tag, "href", h)) != std::string_view::npos) {
-      if (h == 0 || !space(tag[h - 1])) {
-        h += 4;
-        continue;
-      }
-      std::size_t p = h + 4;
-      while (p < tag.size() && space(tag[p])) ++p;
-      if (p >= tag.size() || tag[p] != '=') {
-        h = p;
-        continue;
-      }
-      ++p;
-      while (p < tag.size() && space(tag[p])) ++p;
-      if (p >= tag.size()) break;
-      std::string_view value;
-      if (tag[p] == '"' || tag[p] == '\'') {
-        std::size_t close = tag.find(tag[p], p + 1);
-        if (close == std::string_view::npos) break;  // unterminated: not a link
-        value = tag.substr(p + 1, close - p - 1);
-      } else {
-        std::size_t q = p;
-        while (q < tag.size() && !space(tag[q])) ++q;
-        value = tag.substr(p, q - p);
-      }
-      raw.push_back(decode_entities(detail::trim(value)));
-      break;
-    }
-    if (end == std::string_view::npos) break;
-  }
+  std::vector<std::string> raw = hrefs(html);
   if (simple_links) {
     for (std::string_view scheme : {"http://", "https://"}) {
+      std::size_t q = 0;
       for (std::size_t i = ifind(html, scheme, 0); i != std::string_view::npos;
-           i = ifind(html, scheme, i + scheme.size())) {
-        std::size_t q = i;
+           i = ifind(html, scheme, q)) {
+        q = i;
         while (q < html.size() && !space(html[q]) && html[q] != '"' && html[q] != '\'' &&
                html[q] != '<' && html[q] != '>')
           ++q;

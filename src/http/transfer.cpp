@@ -13,9 +13,6 @@
 namespace cofs::http::detail {
 namespace {
 
-// A streaming consumer holds one chunk while curl fills the next: at most twice this in memory.
-constexpr std::size_t kStreamCap = std::size_t{1} << 20;
-
 int http_version(CURL* e) {
   long v = 0;
   curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &v);
@@ -33,10 +30,6 @@ int http_version(CURL* e) {
   }
 }
 
-std::error_code protocol_error() {
-  return {EPROTO, std::generic_category()};
-}
-
 }  // namespace
 
 Transfer::Transfer(CurlMulti& multi, const ClientOptions& options,
@@ -47,6 +40,8 @@ Transfer::Transfer(CurlMulti& multi, const ClientOptions& options,
       request_(std::move(request)),
       mode_(mode) {
   check_url(request_->url, request_->operation);
+  max_body_ = request_->max_body_size;
+  if (!max_body_ && mode_ == Mode::buffer) max_body_ = options_.max_body_size;
   easy_ = multi.take_easy();
   try {
     configure();
@@ -110,8 +105,11 @@ void Transfer::configure() {
       break;
   }
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, version);
-  // Wait for a connection that may multiplex rather than open another one (HTTP/2 over TLS).
-  if (version != CURL_HTTP_VERSION_1_1) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  // Wait for a connection that may multiplex rather than open another one: only HTTP/2 over TLS
+  // multiplexes. Plain http:// is HTTP/1.1 (or an h2c upgrade of one), where waiting queues every
+  // request behind the first response.
+  const bool tls = url.size() >= 8 && iequals(std::string_view(url).substr(0, 8), "https://");
+  if (version != CURL_HTTP_VERSION_1_1 && tls) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
@@ -192,9 +190,15 @@ void Transfer::configure() {
     curl_easy_setopt(e, CURLOPT_RANGE, spec.c_str());
     // Ranges apply to the encoded representation: ask for none, so the bytes are the file's.
     add_header("Accept-Encoding", "identity");
-  } else if (m == "GET" && options_.decompress) {
+  } else if (m == "GET" && options_.decompress && mode_ == Mode::buffer) {
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // all curl can decode
+  } else if (m == "GET" && options_.decompress) {
+    // Streamed: decoded here (see ContentDecoder), so only what zlib decodes is asked for.
+    if (find_header(options_.headers, "Accept-Encoding") == nullptr &&
+        find_header(request_->headers, "Accept-Encoding") == nullptr)
+      add_header("Accept-Encoding", "gzip, deflate");
   }
+  if (mode_ == Mode::stream) curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   if (header_list_ != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list_);
   if (request_->buffer_size > 0)
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, static_cast<long>(request_->buffer_size));
@@ -207,6 +211,7 @@ void Transfer::configure() {
 }
 
 void Transfer::start() {
+  curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &errno_before_);
   multi_->add(*this);
   added_ = true;
 }
@@ -256,135 +261,6 @@ bool TransferWait::withdraw() noexcept {
   return true;
 }
 
-// ---- receiving --------------------------------------------------------------------------------
-
-size_t Transfer::on_header(char* p, size_t size, size_t n, void* self) {
-  auto* t = static_cast<Transfer*>(self);
-  std::string_view line(p, size * n);
-  try {
-    if (line.size() >= 5 && line.substr(0, 5) == "HTTP/") {
-      t->headers_.clear();  // a new response (a redirect's, a 100 Continue's ...) begins
-      return size * n;
-    }
-    line = trim(line);
-    auto colon = line.find(':');
-    if (line.empty() || colon == std::string_view::npos) return size * n;
-    t->headers_.emplace_back(std::string(trim(line.substr(0, colon))),
-                             std::string(trim(line.substr(colon + 1))));
-  } catch (...) {
-    t->error_ = std::current_exception();
-    return 0;
-  }
-  return size * n;
-}
-
-void Transfer::start_body() {
-  body_started_ = true;
-  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status_);
-  if (status_ < 200 || status_ >= 300) return;  // an error's body is not kept
-  const std::string* enc = find_header(headers_, "Content-Encoding");
-  encoded_ = enc != nullptr && !trim(*enc).empty() && !iequals(trim(*enc), "identity");
-  curl_off_t cl = -1;
-  curl_easy_getinfo(easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-  content_length_ = cl;
-  const std::string& op = request_->operation;
-  const std::string& url = request_->url;
-  if (request_->range) {
-    const ByteRange& r = *request_->range;
-    if (encoded_) {
-      throw NetworkError(protocol_error(), op, url,
-                         "the server applied Content-Encoding '" + *enc +
-                             "' to a byte range it was asked for unencoded");
-    }
-    if (status_ == 206) {
-      const std::string* cr = find_header(headers_, "Content-Range");
-      auto range = cr != nullptr ? parse_content_range(*cr) : std::nullopt;
-      if (!range) {
-        throw NetworkError(protocol_error(), op, url,
-                           "206 Partial Content without a single byte range (Content-Range: " +
-                               (cr != nullptr ? *cr : std::string("missing")) + ")");
-      }
-      if (r.start >= 0 && range->first != static_cast<std::uint64_t>(r.start)) {
-        throw NetworkError(protocol_error(), op, url,
-                           "asked for bytes from " + std::to_string(r.start) +
-                               ", the server sent Content-Range: " + *cr);
-      }
-      if (r.start >= 0 && r.end && range->last + 1 > static_cast<std::uint64_t>(*r.end))
-        limit_ = static_cast<std::uint64_t>(*r.end - r.start);  // more than asked: keep the ask
-      range_total_ = range->total;
-    } else {
-      // The server ignored Range and sends the whole entity: keep only the window asked for.
-      range_ignored_ = true;
-      if (r.start >= 0) {
-        skip_ = static_cast<std::uint64_t>(r.start);
-        if (r.end) limit_ = static_cast<std::uint64_t>(*r.end - r.start);
-      } else if (cl >= 0) {
-        auto want = static_cast<std::uint64_t>(-r.start);
-        auto total = static_cast<std::uint64_t>(cl);
-        skip_ = total > want ? total - want : 0;
-      } else {
-        suffix_ = static_cast<std::uint64_t>(-r.start);
-      }
-      if (cl >= 0) range_total_ = static_cast<std::uint64_t>(cl);
-    }
-  }
-  if (mode_ == Mode::buffer && !encoded_ && cl >= 0) {
-    auto total = static_cast<std::uint64_t>(cl);
-    std::uint64_t want = total > skip_ ? total - skip_ : 0;
-    if (limit_) want = std::min(want, *limit_);
-    body_.reserve(static_cast<std::size_t>(want));  // the body is held once, never regrown
-  }
-}
-
-size_t Transfer::on_write(char* p, size_t size, size_t n, void* self) {
-  auto* t = static_cast<Transfer*>(self);
-  try {
-    return t->write(p, size * n);
-  } catch (...) {
-    t->error_ = std::current_exception();
-    return 0;  // ends the transfer with CURLE_WRITE_ERROR; error_ says why
-  }
-}
-
-size_t Transfer::write(const char* p, size_t n) {
-  if (!body_started_) {
-    start_body();
-    notify();
-  }
-  if (status_ < 200 || status_ >= 300) return n;
-  // Nothing changes before the pause decision: a paused chunk is delivered again later.
-  std::size_t skip = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));
-  std::size_t keep = n - skip;
-  bool full = false;
-  if (limit_) {
-    std::uint64_t room = *limit_ - taken_;
-    if (keep >= room) {
-      keep = static_cast<std::size_t>(room);
-      full = true;
-    }
-  }
-  if (mode_ == Mode::stream && keep > 0 && !body_.empty() && body_.size() + keep > stream_cap_) {
-    recv_paused_ = true;
-    notify();
-    return CURL_WRITEFUNC_PAUSE;
-  }
-  skip_ -= skip;
-  body_.append(p + skip, keep);
-  taken_ += keep;
-  if (suffix_ && body_.size() > 2 * *suffix_ + kStreamCap) {
-    // Keep only the tail asked for while the length is unknown.
-    std::size_t drop = body_.size() - static_cast<std::size_t>(*suffix_);
-    std::memmove(body_.data(), body_.data() + drop, body_.size() - drop);
-    body_.truncate(body_.size() - drop);
-  }
-  if (full) {
-    stopped_early_ = true;  // the window is complete: the rest of the entity is not wanted
-    return 0;
-  }
-  if (mode_ == Mode::stream) notify();
-  return n;
-}
-
 void Transfer::finish(CURLcode result) noexcept {
   added_ = false;
   done_ = true;
@@ -392,6 +268,7 @@ void Transfer::finish(CURLcode result) noexcept {
   if (!body_started_) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status_);
   if (result_ == CURLE_WRITE_ERROR && stopped_early_ && !error_) result_ = CURLE_OK;
   settle_body();
+  check_decoded_end();
   notify();
 }
 
@@ -418,9 +295,20 @@ std::string Transfer::error_text() const {
 }
 
 int Transfer::os_errno() const noexcept {
+  // curl sets a handle's OS error where a socket call fails and never clears it (curl_easy_reset
+  // leaves it): it is this transfer's only for a socket failure, and only if it changed. Other
+  // failures (a body cut short, TLS) say their own cause through the caller's fallback.
+  switch (result_) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+      break;
+    default:
+      return 0;
+  }
   long err = 0;
   curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &err);
-  return static_cast<int>(err);
+  return err == errno_before_ ? 0 : static_cast<int>(err);
 }
 
 Response Transfer::peek_response() const {
@@ -453,17 +341,6 @@ Response Transfer::take_response() {
   r.range_ignored = range_ignored_;
   r.content_range_total = range_total_;
   return r;
-}
-
-std::span<const std::byte> Transfer::take_chunk() {
-  handed_.clear();
-  std::swap(body_, handed_);
-  if (recv_paused_) {
-    recv_paused_ = false;
-    // May deliver curl's held-back data into body_ before it returns.
-    if (added_) curl_easy_pause(easy_, CURLPAUSE_CONT);
-  }
-  return handed_.span();
 }
 
 // ---- sending ----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // Transfer: one attempt of one request on a curl easy handle, and TransferWait, the awaitable that
 // suspends a coroutine until the transfer reaches a point (its end, its first body byte, data for a
 // streaming consumer, room for more upload bytes). The body lands in a Bytes (pre-sized from
-// Content-Length) or, streaming, in a bounded buffer that pauses the transfer when full.
+// Content-Length, up to a bound) or, streaming, in a bounded buffer that pauses the transfer when
+// full. A streamed body with a Content-Encoding is decoded here, not by curl (ContentDecoder says
+// why), so that a paused transfer holds encoded input, never an unbounded decoded backlog.
 #pragma once
 
 #include <curl/curl.h>
@@ -18,8 +20,12 @@
 #include "cofs/http/client_options.hpp"
 #include "cofs/http/request.hpp"
 #include "cofs/runtime/io_loop.hpp"
+#include "content_decoder.hpp"
 
 namespace cofs::http::detail {
+
+// A streaming consumer holds one chunk while curl fills the next: at most twice this in memory.
+inline constexpr std::size_t kStreamCap = std::size_t{1} << 20;
 
 class CurlMulti;
 class TransferWait;
@@ -85,9 +91,19 @@ class Transfer {
   static size_t on_read(char* p, size_t size, size_t n, void* self);
   static int on_seek(void* self, curl_off_t offset, int origin);
   size_t write(const char* p, size_t n);
+  size_t write_encoded(const char* p, size_t n);
+  /// Decodes from `in` (then from what zlib holds) into body_ up to stream_cap_; returns the
+  /// input used.
+  std::size_t decode_into_body(std::span<const std::byte> in);
+  /// After the consumer took a chunk: decodes the waiting input, resumes curl when it is used up.
+  void refill_decoded();
+  void check_decoded_end() noexcept;
+  void count_body(std::uint64_t more);  // enforces max_body_size
+  [[noreturn]] void throw_too_large(std::uint64_t size) const;
   void start_body();
   void settle_body() noexcept;
   void notify() noexcept;
+  void note_buffered() const noexcept;  // for stream_buffer_high_water()
   void configure();
 
   CurlMulti* multi_;
@@ -99,6 +115,9 @@ class Transfer {
   curl_slist* header_list_ = nullptr;
   char errbuf_[CURL_ERROR_SIZE] = {};
   TransferWait* waiter_ = nullptr;
+  long errno_before_ = 0;  // curl keeps a handle's last OS error across transfers
+  std::optional<std::uint64_t> max_body_;
+  std::uint64_t body_bytes_ = 0;  // kept (decoded) body bytes so far, for max_body_
 
   bool added_ = false;
   bool done_ = false;
@@ -122,6 +141,8 @@ class Transfer {
 
   Bytes body_;    // buffer mode; streaming: bytes waiting for the consumer
   Bytes handed_;  // streaming: the chunk the consumer holds
+  std::unique_ptr<ContentDecoder> decoder_;  // streaming with a Content-Encoding
+  Bytes encoded_in_;  // streaming: encoded input accepted from curl, not yet decoded
   std::size_t want_ = 1;
   std::size_t stream_cap_ = 0;
   bool recv_paused_ = false;

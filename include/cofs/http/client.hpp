@@ -43,6 +43,10 @@ class BodyStream {
   std::uint64_t consumed_ = 0;
 };
 
+/// The most body bytes any streamed transfer of this process has held at once (its buffer, the
+/// consumer's chunk and undecoded input): what bounds streaming memory, decoded bodies included.
+std::size_t stream_buffer_high_water() noexcept;
+
 class Client {
  public:
   explicit Client(IoLoop& loop, ClientOptions options = {});

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,11 +26,19 @@ struct ClientOptions {
   std::chrono::seconds low_speed_time{30};
 
   // Retries of connection errors, 5xx and 429 (idempotent methods; POST only when nothing was
-  // sent or the server asked with 429/503): delay base * 2^n, capped, or the server's Retry-After.
+  // sent or the server asked with 429/503): delay base * 2^n, capped, or the server's Retry-After
+  // up to retry_after_max. No retry starts later than retry_deadline after the call began.
   int retries = 3;
   std::chrono::milliseconds retry_backoff{200};
   std::chrono::milliseconds retry_backoff_max{10'000};
-  std::chrono::milliseconds retry_after_max{60'000};
+  // A server's Retry-After is waited up to this: past it, the caller's call (a blocking one, or a
+  // gather slot) would look hung; 3 retries wait a minute at most.
+  std::chrono::milliseconds retry_after_max{20'000};
+  std::optional<std::chrono::milliseconds> retry_deadline;  // unset: retries alone bound it
+
+  // The most body bytes a response held in memory may have (fetch, and a streamed file read
+  // whole), counted after decoding; more fails with EFBIG naming the limit. Unset: no limit.
+  std::optional<std::uint64_t> max_body_size;
 
   // Connections per host. The cap belongs to the IO loop's shared curl multi handle: the smallest
   // cap any client on that loop asks for applies. 0: no cap.

@@ -33,9 +33,10 @@ class HTTPFileSystem : public FileSystem {
 
   /// String options: headers ("Name: value" lines), basic_auth ("user:password"), bearer_token,
   /// connect_timeout, timeout, low_speed_limit, low_speed_time, retries, retry_backoff,
-  /// max_host_connections, http_version (1.1, 2, 2tls, auto), verify_tls, ca_file, max_redirects,
-  /// follow_redirects, proxy, user_agent, simple_links, ls_sizes, block_size, cache_blocks,
-  /// method (put, post), webdav, batch_size.
+  /// retry_backoff_max, retry_after_max, retry_deadline, max_body_size, max_host_connections,
+  /// http_version (1.1, 2, 2tls, auto), verify_tls, ca_file, max_redirects, follow_redirects,
+  /// proxy, user_agent, simple_links, ls_sizes, block_size, cache_blocks, method (put, post),
+  /// webdav, batch_size.
   static std::shared_ptr<FileSystem> from_options(const Options& options,
                                                   std::shared_ptr<IoLoop> loop);
 

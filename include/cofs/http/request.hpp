@@ -41,6 +41,9 @@ struct Request {
 
   bool raise_for_status = true;  // false: error statuses come back in Response::status
   std::size_t buffer_size = 0;   // curl's receive buffer (bigger for large bodies); 0: default
+  // The most (decoded) body bytes; more fails with EFBIG. Unset: the client's max_body_size for
+  // fetch(), no limit for stream().
+  std::optional<std::uint64_t> max_body_size;
 };
 
 /// Case-insensitive lookup of the first header named `name`.

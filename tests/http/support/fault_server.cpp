@@ -35,9 +35,10 @@ std::string head(int status, std::string_view reason, std::size_t length,
   return h;
 }
 
-std::string gzip(std::string_view plain) {
+/// `plain` deflated with zlib's window bits: 15 + 16 gzip, 15 zlib, -15 raw deflate.
+std::string gzip(std::string_view plain, int window_bits = 15 + 16) {
   z_stream z{};
-  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&z, plain.size()) + 64, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
   z.avail_in = static_cast<uInt>(plain.size());
@@ -75,6 +76,33 @@ std::string FaultServer::gzip_plain() {
   std::string s;
   for (int i = 0; i < 2000; ++i) s += "line " + std::to_string(i) + " of a compressible body\n";
   return s;
+}
+
+const std::string& FaultServer::gzip_zeros(std::size_t mib) {
+  static std::mutex mutex;
+  static std::map<std::size_t, std::string> made;
+  std::lock_guard lock(mutex);
+  auto [it, fresh] = made.try_emplace(mib);
+  if (!fresh) return it->second;
+  // Deflated 1 MiB at a time: the plain zeros are never held whole.
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  const std::string zeros(std::size_t{1} << 20, '\0');
+  std::string& out = it->second;
+  char buf[1 << 16];
+  for (std::size_t i = 0; i <= mib; ++i) {
+    const bool last = i == mib;
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+    z.avail_in = last ? 0 : static_cast<uInt>(zeros.size());
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(buf);
+      z.avail_out = sizeof buf;
+      deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+      out.append(buf, sizeof buf - z.avail_out);
+    } while (z.avail_in > 0 || (last && z.avail_out == 0));
+  }
+  deflateEnd(&z);
+  return out;
 }
 
 FaultServer::FaultServer() {
@@ -139,6 +167,10 @@ void FaultServer::serve(int fd) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     req.append(buf, static_cast<std::size_t>(n));
+    if (req[0] == '\x16') {  // a TLS handshake: answer in plain HTTP, as a misconfigured port would
+      send_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      break;
+    }
   }
   auto finish = [&] {
     std::lock_guard lock(mutex_);
@@ -273,6 +305,43 @@ void FaultServer::serve(int fd) {
         sink_ = {method, body_size};
       }
       reply(201, "Created", std::to_string(body_size));
+    } else if (route == "gzipzeros" && p.size() == 2) {
+      reply(200, "OK", gzip_zeros(to_size(p[1])), "Content-Encoding: gzip\r\n");
+    } else if (route == "deflate" && p.size() == 2) {
+      reply(200, "OK", gzip(gzip_plain(), p[1] == "raw" ? -15 : 15),
+            "Content-Encoding: deflate\r\n");
+    } else if (route == "brotli") {
+      reply(200, "OK", "not really brotli", "Content-Encoding: br\r\n");
+    } else if (route == "badgzip") {
+      reply(200, "OK", "this is not gzip at all", "Content-Encoding: gzip\r\n");
+    } else if (route == "cutgzip") {
+      std::string z = gzip(gzip_plain());
+      reply(200, "OK", z.substr(0, z.size() / 2), "Content-Encoding: gzip\r\n");
+    } else if (route == "endless") {
+      send_all(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+      const std::string zeros(64 << 10, '\0');
+      while (!closing_ && send_all(fd, zeros)) {
+      }
+    } else if (route == "lying" && p.size() == 3) {
+      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + p[1] + "\r\nConnection: close\r\n\r\n");
+      if (!is_head) send_all(fd, random_bytes(to_size(p[2]), 7));
+    } else if (route == "delay" && p.size() == 3) {
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::stoi(p[1]));
+      while (!closing_ && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      bytes_with_range(to_size(p[2]), true);
+    } else if (route == "retryafter" && p.size() == 3) {
+      {
+        std::lock_guard lock(mutex_);
+        ++counters_[p[1]];
+      }
+      reply(429, "Too Many Requests", "slow down", "Retry-After: " + p[2] + "\r\n");
+    } else if (route == "listing" && p.size() == 2) {
+      std::string page = "<html><body>\n";
+      for (std::size_t i = 0, n = to_size(p[1]); i < n; ++i)
+        page += "<a href=\"f" + std::to_string(i) + "\">f" + std::to_string(i) + "</a>\n";
+      page += "</body></html>\n";
+      reply(200, "OK", page, "Content-Type: text/html\r\n");
     } else if (route == "echo") {
       reply(200, "OK", head_text, "Content-Type: text/plain\r\n");
     } else {

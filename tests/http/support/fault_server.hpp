@@ -1,6 +1,7 @@
 // A small HTTP/1.1 server with misbehaviours on demand, for the failure paths nginx will not
 // produce. Its own accept thread, a thread per connection, plain sockets, 127.0.0.1 only, every
-// response with "Connection: close". Routes (n: a byte count, key: any name for a counter):
+// response with "Connection: close"; a TLS handshake gets a plain-text 400. Routes (n: a byte
+// count, key: any name for a counter):
 //   /bytes/<n>                 200, n deterministic bytes (random_bytes(n, 7))
 //   /norange/<n>               like /bytes, but ignores Range (200 with the whole body)
 //   /reset                     reads the request, then resets the connection
@@ -16,6 +17,15 @@
 //   /echo                      200, the request's head (request line and headers) as the body
 //   /nohead/<n>                HEAD is refused (405); GET is /bytes/<n>
 //   /sink                      any method; drains the body and records its method and size
+//   /gzipzeros/<m>             gzip-encoded body that decodes to m MiB of zeros
+//   /deflate/<zlib|raw>        gzip_plain() as Content-Encoding: deflate, zlib-wrapped or raw
+//   /brotli                    Content-Encoding: br (over a body that is not)
+//   /badgzip, /cutgzip         Content-Encoding: gzip over garbage; over half a gzip stream
+//   /endless                   200 without Content-Length: zeros until the client goes away
+//   /lying/<claimed>/<n>       Content-Length claimed, sends n bytes and closes
+//   /delay/<ms>/<n>            waits ms before answering as /bytes/<n>
+//   /retryafter/<key>/<s>      always 429 with Retry-After: s (counted under key)
+//   /listing/<n>               an HTML page of n links f0 ... f<n-1>
 #pragma once
 
 #include <atomic>
@@ -42,6 +52,8 @@ class FaultServer {
   /// How many requests a key of /flaky or /ratelimit has seen.
   int hits(const std::string& key);
   static std::string gzip_plain();
+  /// The gzip body of /gzipzeros/<mib> (made once per size).
+  static const std::string& gzip_zeros(std::size_t mib);
   /// Method and body size of the last request to /sink.
   std::pair<std::string, std::size_t> last_sink();
 

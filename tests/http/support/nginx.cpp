@@ -115,6 +115,11 @@ Nginx::Nginx(Options options) {
                                d + R"(/htpasswd;
         autoindex on;
       }
+      location /gzipped/ {
+        gzip on;
+        gzip_types *;
+        gzip_min_length 0;
+      }
       location /forbidden/ { deny all; }
       location = /gone { return 410; }
       location = /teapot { return 418; }

@@ -1,6 +1,7 @@
 // A real nginx for the HTTP tests and the benchmark: started as a child process on free loopback
-// ports with a temporary config (autoindex listings, WebDAV PUT/DELETE/MKCOL, a TLS server with a
-// self-signed certificate made here, HTTP/2 on TLS), killed when the program ends.
+// ports with a temporary config (autoindex listings, WebDAV PUT/DELETE/MKCOL, /gzipped/ compressed
+// on the fly, a TLS server with a self-signed certificate made here, HTTP/2 on TLS), killed when
+// the program ends.
 #pragma once
 
 #include <sys/types.h>
