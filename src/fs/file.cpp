@@ -107,6 +107,11 @@ Task<void> AsyncFile::fill(std::size_t want) {
   rbuf_off_ = pos_;
 }
 
+namespace {
+// The most a read allocates before any byte has arrived.
+constexpr std::size_t kMaxUpfrontRead = std::size_t{64} << 20;
+}  // namespace
+
 Task<Bytes> AsyncFile::read(std::int64_t n) {
   check_readable("read");
   co_await flush_writes();
@@ -126,21 +131,25 @@ Task<Bytes> AsyncFile::read(std::int64_t n) {
     }
   }
   const std::size_t want = static_cast<std::size_t>(n);
-  Bytes out = Bytes::uninitialized(want);
+  // A size the store claims (an HTTP Content-Length) or the caller asks for is not allocated at
+  // once beyond a bound: the result grows as bytes arrive, and ends short at the real end.
+  Bytes out = Bytes::uninitialized(std::min(want, kMaxUpfrontRead));
   std::size_t done = 0;
   const std::uint64_t end = rbuf_off_ + rbuf_.size();
   if (pos_ >= rbuf_off_ && pos_ < end) {
-    done = std::min<std::size_t>(want, static_cast<std::size_t>(end - pos_));
+    done = std::min<std::size_t>(out.size(), static_cast<std::size_t>(end - pos_));
     if (done > 0) std::memcpy(out.data(), rbuf_.data() + (pos_ - rbuf_off_), done);
     pos_ += done;
   }
-  if (done < want) {
-    std::size_t left = want - done;
+  while (done < want) {
+    if (done == out.size()) out.resize_uninitialized(std::min(want, out.size() * 2));
+    std::size_t left = out.size() - done;
     if (left >= block_size_) {
       // Large reads go straight into the result: no copy through the buffer.
       std::size_t got = co_await raw_read(pos_, out.data() + done, left);
       done += got;
       pos_ += got;
+      if (got < left) break;  // the end of the file
     } else {
       co_await fill(left);
       std::size_t avail = rbuf_off_ + rbuf_.size() > pos_
@@ -150,6 +159,7 @@ Task<Bytes> AsyncFile::read(std::int64_t n) {
       std::memcpy(out.data() + done, rbuf_.data() + (pos_ - rbuf_off_), take);
       done += take;
       pos_ += take;
+      break;
     }
   }
   out.truncate(done);

@@ -421,6 +421,14 @@ TEST_CASE("max_body_size: endless and bomb bodies fail cleanly, lying lengths ar
   } catch (const cofs::http::NetworkError& e) {
     CHECK(e.code() == std::errc::connection_aborted);
   }
+  // A larger lie (1 EiB) seen through a file object's whole read: no allocation of what the header
+  // claims, the short body an error.
+  try {
+    unlimited->open(fault_server().url("/lying/1152921504606846976/5"), "rb").read();
+    FAIL("no exception");
+  } catch (const cofs::Error& e) {
+    CHECK(e.code() == std::errc::connection_aborted);
+  }
   auto named = cofs::filesystem("http", {{"max_body_size", "1048576"}});
   CHECK_THAT(error_of([&] { named->cat_file(fault_server().url("/endless")); }),
              Catch::Contains("max_body_size"));
