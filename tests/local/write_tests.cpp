@@ -314,3 +314,48 @@ TEST_CASE("local write: a cancelled write leaves the old file and no temporary f
     }
   }
 }
+
+TEST_CASE("local write: atomic append and update start from the old contents; racing writers",
+          "[local][write]") {
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      auto fs = make_fs(e);
+      TempDir dir;
+      write_file(dir / "target", "0123456789");
+      stdfs::create_symlink("target", dir / "link");
+      {
+        File f = fs->open(dir / "link", "ab", {.atomic = true});
+        f.write("+tail");
+        CHECK(test::read_file(dir / "target") == "0123456789");  // not before close
+        f.close();
+      }
+      CHECK(test::read_file(dir / "target") == "0123456789+tail");
+      {
+        File f = fs->open(dir / "link", "r+b", {.atomic = true});
+        f.seek(2);
+        f.write("AB");
+        f.seek(0);
+        CHECK(f.read(4) == "01AB");
+        f.close();
+      }
+      CHECK(test::read_file(dir / "target") == "01AB456789+tail");
+      CHECK(stdfs::is_symlink(dir / "link"));
+      // "x" refuses an existing file before writing anything.
+      CHECK_THROWS_AS(fs->open(dir / "target", "xb", {.atomic = true}), FileExistsError);
+
+      // Writers racing on one name: the survivor is one of them, whole; nothing else is left.
+      std::vector<std::thread> writers;
+      for (int i = 0; i < 8; ++i) {
+        writers.emplace_back([&, i] {
+          for (int k = 0; k < 10; ++k)
+            fs->pipe_file(dir / "raced", Bytes(std::string(50'000 + i, char('a' + i))));
+        });
+      }
+      for (auto& w : writers) w.join();
+      std::string got = test::read_file(dir / "raced");
+      REQUIRE(got.size() >= 50'000);
+      CHECK(got == std::string(got.size(), char('a' + (got.size() - 50'000))));
+      CHECK(count_entries(dir.path()) == 3);
+    }
+  }
+}
