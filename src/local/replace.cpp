@@ -138,7 +138,18 @@ Task<int> begin_replace(Engine& e, const std::string& path, int access, mode_t c
       break;
   }
   out.temp = temp_name_beside(out.target);
-  int fd = co_await e.open(out.temp.c_str(), access | O_CREAT | O_EXCL, create_mode);
+  int fd = -1;
+  std::exception_ptr failure;
+  try {
+    fd = co_await e.open(out.temp.c_str(), access | O_CREAT | O_EXCL, create_mode);
+  } catch (...) {
+    // Cancelled: the open may have run (its descriptor closed by the engine), the file made.
+    failure = std::current_exception();
+  }
+  if (failure) {
+    discard_replace(out);
+    std::rethrow_exception(failure);
+  }
   if (fd < 0) {
     out.temp.clear();
     co_return fd;
