@@ -257,26 +257,27 @@ Task<std::exception_ptr> copy_stream(AsyncFile& src, AsyncFile& dst, Callback* c
 }
 }  // namespace
 
+Task<std::unique_ptr<AsyncFile>> FileSystem::open_get_target(std::string lpath) {
+  auto local = filesystem("file", {}, loop_);
+  try {
+    co_return co_await local->async_open(lpath, "wb", {.atomic = true});
+  } catch (const Error& e) {
+    throw_error(e.code(), "get_file", lpath);
+  }
+}
+
 Task<void> FileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {
   FileInfo i = co_await do_info(rpath);
   if (i.is_dir()) throw IsADirectoryError("get_file", rpath, "is a directory: use get(recursive)");
   if (cb) cb->set_size(i.size);
-  auto local = filesystem("file", {}, loop_);
   std::unique_ptr<AsyncFile> src =
       co_await do_open(rpath, OpenMode::parse("rb", rpath), {.size = i.size});
-  std::unique_ptr<AsyncFile> dst = co_await local->async_open(lpath, "wb");
+  // Written whole or not at all: the old file stays until the new one is complete.
+  std::unique_ptr<AsyncFile> dst = co_await open_get_target(lpath);
   std::exception_ptr failure = co_await copy_stream(*src, *dst, cb);
-  if (failure) {
-    try {  // leave no partial file behind; the first failure is the one to report
-      co_await dst->close();
-    } catch (...) {
-    }
-    try {
-      co_await local->async_rm_file(lpath);
-    } catch (...) {
-    }
-    std::rethrow_exception(failure);
-  }
+  // After a failure the file was not closed: dropping it leaves the old file as it was.
+  dst.reset();
+  if (failure) std::rethrow_exception(failure);
 }
 
 Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
@@ -285,8 +286,10 @@ Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callbac
   if (i.is_dir()) throw IsADirectoryError("put_file", lpath, "is a directory: use put(recursive)");
   if (cb) cb->set_size(i.size);
   std::unique_ptr<AsyncFile> src = co_await local->async_open(lpath, "rb");
-  std::unique_ptr<AsyncFile> dst = co_await do_open(rpath, OpenMode::parse("wb", rpath), {});
+  std::unique_ptr<AsyncFile> dst =
+      co_await do_open(rpath, OpenMode::parse("wb", rpath), {.atomic = true});
   std::exception_ptr failure = co_await copy_stream(*src, *dst, cb);
+  dst.reset();  // unclosed after a failure: nothing is stored
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -40,6 +40,20 @@ constexpr BatchSize kListingBatch = 64;                       // HEADs in flight
 // links take a good part of a second to parse and resolve, and every transfer would wait.
 constexpr std::size_t kParseOnLoop = 256 << 10;
 
+/// Writes a chunk of get_file's body to its local file, or with an empty chunk closes (commits)
+/// it; a failure is reported as get_file's, naming the local path.
+Task<void> store_chunk(AsyncFile& out, std::span<const std::byte> chunk, const std::string& lpath) {
+  try {
+    if (chunk.empty()) {
+      co_await out.close();
+    } else {
+      co_await out.write(chunk);
+    }
+  } catch (const Error& e) {
+    throw_error(e.code(), "get_file", lpath);
+  }
+}
+
 bool ends_with_slash(std::string_view s) {
   return !s.empty() && s.back() == '/';
 }
@@ -372,49 +386,16 @@ Task<void> HTTPFileSystem::do_get_file(std::string rpath, std::string lpath, Cal
     throw IsADirectoryError("get_file", rpath, "is a directory: use get(recursive)");
   FileInfo head = info_from(rpath, s.response());
   if (cb) cb->set_size(size_known(head) ? std::optional(head.size) : std::nullopt);
-  IoLoop& loop = FileSystem::loop();
-  Fd out;
-  out.fd = co_await run_blocking(loop, [&lpath] {
-    return ::open(lpath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  });
-  if (out.fd < 0) throw_errno(errno, "get_file", lpath);
-  std::exception_ptr failure;
-  try {
-    std::uint64_t offset = 0;
-    for (;;) {
-      std::span<const std::byte> chunk = co_await s.next(kChunk);
-      if (chunk.empty()) break;
-      int err = co_await run_blocking(loop, [fd = out.fd, chunk, offset] {
-        std::size_t done = 0;
-        while (done < chunk.size()) {
-          ssize_t n = ::pwrite(fd, chunk.data() + done, chunk.size() - done,
-                               static_cast<off_t>(offset + done));
-          if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-          }
-          done += static_cast<std::size_t>(n);
-        }
-        return 0;
-      });
-      if (err != 0) throw_errno(err, "get_file", lpath);
-      offset += chunk.size();
-      if (cb) cb->relative_update(chunk.size());
-    }
-    int fd = std::exchange(out.fd, -1);
-    if (co_await run_blocking(loop, [fd] { return ::close(fd); }) != 0)
-      throw_errno(errno, "get_file", lpath);
-  } catch (...) {
-    failure = std::current_exception();
+  // Written whole or not at all (the local backend's atomic writer): a body cut short, a reset
+  // connection or a full disk leaves the old file as it was; the file is dropped unclosed.
+  std::unique_ptr<AsyncFile> out = co_await open_get_target(lpath);
+  for (;;) {
+    std::span<const std::byte> chunk = co_await s.next(kChunk);
+    if (chunk.empty()) break;
+    co_await store_chunk(*out, chunk, lpath);
+    if (cb) cb->relative_update(chunk.size());
   }
-  if (failure) {
-    int fd = std::exchange(out.fd, -1);
-    co_await run_blocking(loop, [fd, &lpath] {
-      if (fd >= 0) ::close(fd);
-      ::unlink(lpath.c_str());  // no partial file left behind
-    });
-    std::rethrow_exception(failure);
-  }
+  co_await store_chunk(*out, {}, lpath);
 }
 
 // ---- writing ------------------------------------------------------------------------------------

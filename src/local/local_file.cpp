@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "cofs/fs/errors.hpp"
 
@@ -21,18 +22,27 @@ int open_flags(const OpenMode& m) noexcept {
 namespace {
 
 // A plain function, not a lambda coroutine: its frame owns copies of everything it uses.
-Task<void> finish_staged(Engine* io, std::string staged, std::string target,
-                         std::shared_ptr<FileSystem> keep, bool commit) {
+// `op` and `name` say what a failure is reported as ("close" of the file, "commit" of the
+// transaction).
+Task<void> finish_staged(Replacement staged, std::shared_ptr<FileSystem> keep, bool durable,
+                         bool commit, std::string op, std::string name) {
   (void)keep;
   if (!commit) {
-    co_await io->unlink(staged.c_str());
+    discard_replace(staged);
     co_return;
   }
-  int r = co_await io->rename(staged.c_str(), target.c_str());
-  if (r < 0) {
-    co_await io->unlink(staged.c_str());
-    throw_errno(-r, "commit", target);
+  int r = 0;
+  std::exception_ptr failure;
+  try {
+    r = co_await commit_replace(staged, durable);
+  } catch (...) {
+    failure = std::current_exception();
   }
+  if (failure) {
+    discard_replace(staged);
+    std::rethrow_exception(failure);
+  }
+  if (r < 0) throw_errno(-r, op, name);
 }
 
 }  // namespace
@@ -42,9 +52,15 @@ LocalFile::LocalFile(IoLoop& loop, std::string path, OpenMode mode, std::size_t 
     : AsyncFile(loop, std::move(path), std::move(mode), block_size), s_(std::move(setup)) {}
 
 LocalFile::~LocalFile() {
-  // Not closed (a destructor cannot wait): release the descriptor, drop a staged file.
-  if (s_.fd >= 0 && s_.owns_fd) ::close(s_.fd);
-  if (s_.fd >= 0 && !s_.staged_path.empty()) ::unlink(s_.staged_path.c_str());
+  // Not closed (a destructor cannot wait): release the descriptor, drop a staged file, which
+  // leaves the target as it was.
+  if (s_.fd < 0) return;
+  if (staged()) {
+    s_.staged.fd = s_.fd;
+    discard_replace(s_.staged);
+  } else if (s_.owns_fd) {
+    ::close(s_.fd);
+  }
 }
 
 Task<std::size_t> LocalFile::raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) {
@@ -58,7 +74,10 @@ Task<std::size_t> LocalFile::raw_read(std::uint64_t offset, std::byte* dst, std:
 Task<void> LocalFile::raw_write(std::uint64_t offset, std::span<const std::byte> data) {
   long r = co_await s_.io->write_full(s_.fd, data.data(), data.size(),
                                       s_.stream ? kAtFilePosition : offset);
-  if (r < 0) throw_errno(static_cast<int>(-r), "write", path_);
+  if (r < 0) {
+    write_error_ = static_cast<int>(-r);
+    throw_errno(write_error_, "write", path_);
+  }
 }
 
 Task<std::optional<std::uint64_t>> LocalFile::raw_size() {
@@ -78,22 +97,42 @@ Task<void> LocalFile::raw_fsync() {
 Task<void> LocalFile::raw_close() {
   int fd = std::exchange(s_.fd, -1);
   if (fd < 0) co_return;
-  if (s_.owns_fd) {
-    int r = co_await s_.io->close(fd);
-    if (r < 0 && r != -EINTR) throw_errno(-r, "close", path_);
+  if (!staged()) {
+    if (s_.owns_fd) {
+      int r = co_await s_.io->close(fd);
+      if (r < 0 && r != -EINTR) throw_errno(-r, "close", path_);
+    }
+    co_return;
   }
-  if (!s_.staged_path.empty()) {
+  Replacement& staged = s_.staged;
+  staged.fd = fd;
+  if (write_error_ != 0) {
+    discard_replace(staged);
+    throw_errno(write_error_, "close", path_, "a write failed: the file was left as it was");
+  }
+  int r = 0;
+  std::exception_ptr failure;
+  try {
+    r = co_await close_replace(staged, s_.durable);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure || r < 0) discard_replace(staged);
+  if (failure) std::rethrow_exception(failure);
+  if (r < 0) throw_errno(-r, "close", path_);
+  Replacement ready = std::exchange(staged, Replacement{});
+  auto keep = s_.keep;
+  bool durable = s_.durable;
+  if (s_.fs != nullptr) {
     // Inside a transaction: the staged file replaces the target when it commits.
-    Engine* io = s_.io;
-    std::string staged = s_.staged_path;
-    auto keep = s_.keep;
     std::string target = path_;
-    bool deferred = s_.fs->defer([io, staged, target, keep](bool commit) {
-      return finish_staged(io, staged, target, keep, commit);
+    bool deferred = s_.fs->defer([ready, keep, durable, target](bool commit) {
+      return finish_staged(ready, keep, durable, commit, "commit", target);
     });
+    if (deferred) co_return;
     // The transaction ended while the file was open: commit now.
-    if (!deferred) co_await finish_staged(io, staged, target, keep, true);
   }
+  co_await finish_staged(std::move(ready), std::move(keep), durable, true, "close", path_);
 }
 
 }  // namespace cofs::local

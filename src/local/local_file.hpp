@@ -1,8 +1,9 @@
 // LocalFile: the AsyncFile of LocalFileSystem, positional reads and writes on a descriptor through
 // the filesystem's engine (the threads engine for special files). Streams (pipes, sockets,
-// terminals) are read and written in order, without offsets. A file written inside a
-// transaction writes a temporary file beside its target, renamed over it when the transaction
-// commits.
+// terminals) are read and written in order, without offsets. A file opened `atomic` or inside a
+// transaction writes through the atomic writer (replace.hpp): a temporary file beside its target,
+// renamed over it at close or when the transaction commits; one destroyed unclosed, or whose
+// writes failed, leaves the target as it was.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include "cofs/fs/file.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "local/engine.hpp"
+#include "local/replace.hpp"
 
 namespace cofs::local {
 
@@ -21,7 +23,8 @@ class LocalFile final : public AsyncFile {
     int fd = -1;
     bool owns_fd = true;
     bool stream = false;               // no offsets: a pipe, socket or terminal
-    std::string staged_path;           // transaction: the temporary file written instead of path()
+    Replacement staged;                // atomic: the temporary file (its descriptor is fd)
+    bool durable = true;               // atomic: fsync before the rename, the directory after
     FileSystem* fs = nullptr;          // transaction: where to defer the commit
     std::shared_ptr<FileSystem> keep;  // keeps fs alive while the file is open
   };
@@ -36,7 +39,10 @@ class LocalFile final : public AsyncFile {
   Task<void> raw_close() override;
 
  private:
+  bool staged() const noexcept { return !s_.staged.in_place(); }
+
   Setup s_;
+  int write_error_ = 0;  // errno of a failed write: the staged file is not committed
 };
 
 /// open(2) flags for `mode` (without O_CLOEXEC, which the engines add).

@@ -7,16 +7,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <random>
+#include <utility>
 
 #include "cofs/fs/path.hpp"
 #include "local/engine.hpp"
 #include "local/local_file.hpp"
+#include "local/replace.hpp"
 
 namespace cofs {
 namespace {
@@ -58,43 +58,14 @@ FileInfo make_info(std::string name, const struct statx& st, const struct statx*
   return i;
 }
 
-/// A name for a temporary file beside `target`, unique in this process and unlikely elsewhere.
-std::string temp_beside(std::string_view target) {
-  static std::atomic<std::uint64_t> counter{0};
-  static const std::uint64_t salt = std::random_device{}();
-  char buf[48];
-  std::snprintf(buf, sizeof buf, ".cofs-%x-%llx-%llx", static_cast<unsigned>(getpid()),
-                static_cast<unsigned long long>(salt & 0xffffff),
-                static_cast<unsigned long long>(counter.fetch_add(1)));
-  std::string parent = path::parent(target);
-  std::string base(path::basename(target));
-  return (parent.empty() ? std::string(".") : parent) + (parent == "/" ? "" : "/") + base + buf;
-}
-
 struct CopyResult {
   int err = 0;
   bool at_source = false;  // the error concerns the source path
 };
 
-/// Copies src to a temporary file beside dst and renames it over dst (a failure leaves no
-/// partial dst). copy_file_range first, read/write where the kernel refuses it.
-CopyResult copy_blocking(const std::string& src, const std::string& dst, std::uint64_t* copied) {
-  CopyResult res;
-  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return {errno, true};
-  struct stat st {};
-  if (::fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
-    int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-    ::close(in);
-    return {e, true};
-  }
-  std::string tmp = temp_beside(dst);
-  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
-  if (out < 0) {
-    res = {errno, false};
-    ::close(in);
-    return res;
-  }
+/// Copies what is left of `in` to `out` (at their file positions): copy_file_range first,
+/// read/write where the kernel refuses it (across filesystems, or to a pipe). 0 or errno.
+int copy_fd_blocking(int in, int out, std::uint64_t* copied) {
   bool plain = false;
   for (;;) {
     ssize_t n;
@@ -112,27 +83,44 @@ CopyResult copy_blocking(const std::string& src, const std::string& dst, std::ui
         while (done < n) {
           ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
           if (w < 0 && errno == EINTR) continue;
-          if (w < 0) {
-            n = -1;
-            break;
-          }
+          if (w < 0) return errno;
           done += w;
         }
       }
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      res = {errno, false};
-      break;
-    }
-    if (n == 0) break;
+    if (n < 0) return errno;
+    if (n == 0) return 0;
     if (copied) *copied += static_cast<std::uint64_t>(n);
   }
+}
+
+/// Copies src over dst through the atomic writer (a failure leaves dst as it was). A new dst
+/// gets src's mode (less the umask), an existing one keeps its own, as cp(1) does.
+CopyResult copy_blocking(const std::string& src, const std::string& dst, bool durable,
+                         std::uint64_t* copied) {
+  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return {errno, true};
+  struct stat st {};
+  if (::fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+    int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    ::close(in);
+    return {e, true};
+  }
+  local::Replacement out;
+  int r = local::begin_replace_blocking(dst, O_WRONLY, st.st_mode & 07777, out);
+  if (r < 0) {
+    ::close(in);
+    return {-r, false};
+  }
+  int err = copy_fd_blocking(in, out.fd, copied);
   ::close(in);
-  if (::close(out) != 0 && res.err == 0) res = {errno, false};
-  if (res.err == 0 && ::rename(tmp.c_str(), dst.c_str()) != 0) res = {errno, false};
-  if (res.err != 0) ::unlink(tmp.c_str());
-  return res;
+  if (err != 0) {
+    local::discard_replace(out);
+    return {err, false};
+  }
+  r = local::commit_replace_blocking(out, durable);
+  return {r < 0 ? -r : 0, false};
 }
 
 Task<std::string> read_link(Engine& e, std::string p) {
@@ -142,6 +130,14 @@ Task<std::string> read_link(Engine& e, std::string p) {
     ssize_t n = ::readlink(path->c_str(), buf, sizeof buf);
     return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
   });
+}
+
+/// COFS_LOCAL_FSYNC=0 (or false, no, off) turns the fsync of whole-file writes off.
+bool fsync_by_default() {
+  const char* v = std::getenv("COFS_LOCAL_FSYNC");
+  if (v == nullptr) return true;
+  std::string_view s(v);
+  return !(s == "0" || s == "false" || s == "no" || s == "off");
 }
 
 local::EngineOptions engine_options(const LocalOptions& o) {
@@ -164,6 +160,7 @@ LocalFileSystem::LocalFileSystem(std::shared_ptr<IoLoop> loop, LocalOptions opti
     : FileSystem(std::move(loop)) {
   engine_ = local::make_engine(this->loop(), engine_options(options));
   if (options.batch_size) set_batch_size(options.batch_size);
+  durable_ = options.fsync ? *options.fsync : fsync_by_default();
 }
 
 LocalFileSystem::~LocalFileSystem() = default;
@@ -174,6 +171,7 @@ std::shared_ptr<FileSystem> LocalFileSystem::from_options(const Options& options
   LocalOptions o;
   o.engine = r.string("engine");
   o.direct_io = r.boolean("direct_io").value_or(false);
+  o.fsync = r.boolean("fsync");
   o.fail_uring_probe = r.boolean("fail_uring_probe").value_or(false);
   o.fail_aio_setup = r.boolean("fail_aio_setup").value_or(false);
   if (auto b = r.integer("batch_size")) o.batch_size = static_cast<BatchSize>(*b);
@@ -330,59 +328,24 @@ Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64
 
 // ---- writing -------------------------------------------------------------------------------
 
-namespace {
-
-/// Where a write to `p` lands when `p` is a symbolic link: the end of its chain of links (which
-/// need not exist yet). Runs on the pool: readlink has no asynchronous form.
-std::string link_destination(std::string p) {
-  for (int hops = 0; hops < 40; ++hops) {
-    char buf[4096];
-    ssize_t n = ::readlink(p.c_str(), buf, sizeof buf);
-    if (n < 0) return p;  // not a link (any more), or missing: p itself
-    std::string t(buf, static_cast<std::size_t>(n));
-    if (t.empty() || t[0] != '/') {
-      std::string parent = path::parent(p);
-      t = (parent.empty() ? std::string(".") : parent) + (parent == "/" ? "" : "/") + t;
-    }
-    p = std::move(t);
-  }
-  return p;  // a loop: the open below fails with ELOOP
-}
-
-}  // namespace
-
 Task<void> LocalFileSystem::do_pipe_file(std::string p, Bytes data) {
-  // Written to a temporary file and renamed over the target: readers see the old contents or
-  // the new, and a failed write leaves nothing behind. Replacing a file keeps what writing it in
-  // place would keep: its permission bits, and a symbolic link (the link's target is written).
-  std::string dest = p;
-  std::optional<mode_t> keep_mode;
-  struct statx st {};
-  if (co_await engine_->stat(p.c_str(), false, &st) == 0) {
-    if (S_ISLNK(st.stx_mode)) {
-      const std::string* link = &p;
-      dest = co_await engine_->blocking([link] { return link_destination(*link); });
-      if (co_await engine_->stat(dest.c_str(), true, &st) != 0) st.stx_mode = 0;
-    }
-    if (S_ISREG(st.stx_mode)) keep_mode = st.stx_mode & 07777;
+  // Through the atomic writer: readers see the old contents or the new, a failed or cancelled
+  // write leaves the target as it was, a link is kept and its target replaced.
+  local::Replacement r;
+  int e = co_await local::begin_replace(*engine_, p, O_WRONLY, 0666, r);
+  if (e < 0) throw_errno(-e, "pipe_file", p);
+  long err = 0;
+  std::exception_ptr failure;
+  try {
+    err = co_await r.io->write_full(r.fd, data.data(), data.size(),
+                                    r.stream ? local::kAtFilePosition : 0);
+    if (err == 0) err = co_await local::commit_replace(r, durable_);
+  } catch (...) {
+    failure = std::current_exception();
   }
-  std::string tmp = temp_beside(dest);
-  int fd = co_await engine_->open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0666);
-  if (fd < 0) {
-    // A missing parent, no permission: say it of the path the caller named.
-    throw_errno(-fd, "pipe_file", p);
-  }
-  long r = 0;
-  // The mode exactly (open's is masked by the umask); a metadata call that does not wait on IO.
-  if (keep_mode && ::fchmod(fd, *keep_mode) != 0) r = -errno;
-  if (r == 0) r = co_await engine_->write_full(fd, data.data(), data.size(), 0);
-  int c = co_await engine_->close(fd);
-  if (r == 0 && c < 0) r = c;
-  if (r == 0) r = co_await engine_->rename(tmp.c_str(), dest.c_str());
-  if (r < 0) {
-    co_await engine_->unlink(tmp.c_str());
-    throw_errno(static_cast<int>(-r), "pipe_file", p);
-  }
+  if (failure || err < 0) local::discard_replace(r);
+  if (failure) std::rethrow_exception(failure);
+  if (err < 0) throw_errno(static_cast<int>(-err), "pipe_file", p);
 }
 
 Task<void> LocalFileSystem::do_rm_file(std::string p) {
@@ -445,7 +408,9 @@ Task<void> LocalFileSystem::copy_local(std::string_view op, std::string src, std
   const std::string* d = &dst;
   std::uint64_t copied = 0;
   std::uint64_t* c = &copied;
-  CopyResult r = co_await engine_->blocking([s, d, c] { return copy_blocking(*s, *d, c); });
+  const bool durable = durable_;
+  CopyResult r =
+      co_await engine_->blocking([s, d, c, durable] { return copy_blocking(*s, *d, durable, c); });
   if (r.err != 0) throw_errno(r.err, op, r.at_source ? src : dst);
   if (cb) cb->relative_update(copied);
 }
@@ -491,20 +456,48 @@ Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open(std::string p, OpenMod
   local::LocalFile::Setup s;
   s.io = engine_.get();
   int flags = local::open_flags(mode);
-  if (mode.write && in_transaction()) {
-    // Written beside the target and renamed over it when the transaction commits.
+  if (mode.write && (options.atomic || in_transaction())) {
+    // Through the atomic writer: the target is replaced at close, or when the transaction
+    // commits; until then it is as it was.
     struct statx st {};
     int e = co_await engine_->stat(p.c_str(), true, &st);
     if (e == 0 && S_ISDIR(st.stx_mode)) throw IsADirectoryError("open", p, "is a directory");
     if (e == 0 && mode.exclusive) throw FileExistsError("open", p, "mode 'x': the file exists");
     if (e < 0 && !mode.create) throw_errno(-e, "open", p);
-    s.staged_path = temp_beside(p);
-    if (e == 0 && !mode.truncate) co_await copy_local("open", p, s.staged_path, nullptr);
-    s.fs = this;
+    local::Replacement r;
+    int b = co_await local::begin_replace(*engine_, p, mode.read ? O_RDWR : O_WRONLY, 0666, r);
+    if (b < 0) throw_errno(-b, "open", p);
+    if (!r.in_place() && e == 0 && !mode.truncate) {
+      // "a" and "r+" change the file: the replacement starts as a copy of it.
+      int out = r.fd;
+      const std::string* from = &r.target;
+      auto copy = engine_->blocking([out, from] {
+        int in = ::open(from->c_str(), O_RDONLY | O_CLOEXEC);
+        if (in < 0) return errno;
+        int err = copy_fd_blocking(in, out, nullptr);
+        ::close(in);
+        return err;
+      });
+      int c = 0;
+      std::exception_ptr failure;
+      try {
+        c = co_await copy;
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (failure || c != 0) local::discard_replace(r);
+      if (failure) std::rethrow_exception(failure);
+      if (c != 0) throw_errno(c, "open", p);
+    }
+    s.fd = std::exchange(r.fd, -1);
+    s.io = r.io;
+    s.stream = r.stream;
     s.keep = weak_from_this().lock();
-    int fd = co_await engine_->open(s.staged_path.c_str(), flags & ~(O_EXCL | O_TRUNC), 0666);
-    if (fd < 0) throw_errno(-fd, "open", p);
-    s.fd = fd;
+    if (!r.in_place()) {  // a FIFO or device is written in place, as any open would
+      s.staged = std::move(r);
+      s.durable = durable_;
+      if (in_transaction()) s.fs = this;
+    }
     co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
   }
   struct statx st {};

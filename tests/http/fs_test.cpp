@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +15,7 @@
 #include "cofs/http/links.hpp"
 #include "support/fault_server.hpp"
 #include "support/nginx.hpp"
+#include "support/tmpfs.hpp"
 
 using namespace std::chrono_literals;
 using cofs::test::fault_server;
@@ -235,6 +237,102 @@ TEST_CASE("get_file streams to disk with progress; put_file by PUT and POST", "[
   CHECK(fault_server().last_sink() == std::pair<std::string, std::size_t>{"POST", data.size()});
   pfs->pipe_file(fault_server().url("/sink"), std::string_view("twelve bytes"));
   CHECK(fault_server().last_sink() == std::pair<std::string, std::size_t>{"POST", 12});
+}
+
+TEST_CASE("get_file onto an existing file replaces it only when the body is whole",
+          "[http][fs][get_file]") {
+  auto fs = make_fs();
+  TempDir tmp;
+  const std::string good = tmp.at("good");
+  cofs::test::write_file(good, "good old contents");
+  const std::string data = cofs::test::random_bytes(300000, 7);  // what /bytes/300000 serves
+  // A body shorter than its Content-Length, a connection reset mid-body, a missing URL.
+  for (const char* url : {"/truncated/300000", "/resetmid/300000", "/status/404"}) {
+    CAPTURE(url);
+    CHECK_THROWS_AS(fs->get_file(fault_server().url(url), good), cofs::Error);
+    CHECK(slurp(good) == "good old contents");
+  }
+  // Through a symbolic link: the link stays, its target is untouched by a failure...
+  stdfs::create_directory(tmp.at("real"));
+  cofs::test::write_file(tmp.at("real/target"), "target contents");
+  stdfs::create_symlink("real/target", tmp.at("link"));
+  CHECK_THROWS_AS(fs->get_file(fault_server().url("/truncated/300000"), tmp.at("link")),
+                  cofs::Error);
+  CHECK(stdfs::is_symlink(tmp.at("link")));
+  CHECK(slurp(tmp.at("real/target")) == "target contents");
+  CHECK_THROWS_AS(fs->get_file(fault_server().url("/resetmid/300000"), tmp.at("link")),
+                  cofs::Error);
+  CHECK(stdfs::is_symlink(tmp.at("link")));
+  CHECK(slurp(tmp.at("real/target")) == "target contents");
+  // ...and replaced whole by a success.
+  fs->get_file(fault_server().url("/bytes/300000"), tmp.at("link"));
+  CHECK(stdfs::is_symlink(tmp.at("link")));
+  CHECK(slurp(tmp.at("real/target")) == data);
+  fs->get_file(fault_server().url("/bytes/300000"), good);
+  CHECK(slurp(good) == data);
+  // A name of NAME_MAX bytes (the temporary name beside it must fit too).
+  const std::string longest = tmp.at(std::string(255, 'g'));
+  fs->get_file(fault_server().url("/bytes/300000"), longest);
+  CHECK(slurp(longest) == data);
+  // Nothing temporary is left anywhere.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] auto& e : stdfs::directory_iterator(tmp.path)) ++entries;
+  CHECK(entries == 4);  // good, real, link, longest
+  std::size_t in_real = 0;
+  for ([[maybe_unused]] auto& e : stdfs::directory_iterator(tmp.path / "real")) ++in_real;
+  CHECK(in_real == 1);
+}
+
+TEST_CASE("get_file: each local failure is typed and carries its own errno",
+          "[http][fs][get_file][errors]") {
+  auto fs = make_fs();
+  TempDir tmp;
+  stdfs::create_directory(tmp.at("dir"));
+  cofs::test::write_file(tmp.at("plain"), "x");
+  const std::string url = fault_server().url("/bytes/1000");
+  auto check_names = [&](auto&& call, const std::string& path) {
+    try {
+      call();
+    } catch (const cofs::Error& e) {
+      CHECK(e.code().value() != 0);
+      CHECK_THAT(std::string(e.what()), Catch::Contains("get_file") && Catch::Contains(path));
+      throw;
+    }
+  };
+  const std::string missing = tmp.at("missing/f");
+  CHECK_THROWS_AS(check_names([&] { fs->get_file(url, missing); }, missing),
+                  cofs::FileNotFoundError);
+  CHECK_THROWS_AS(check_names([&] { fs->get_file(url, tmp.at("dir")); }, tmp.at("dir")),
+                  cofs::IsADirectoryError);
+  const std::string under_file = tmp.at("plain/f");
+  CHECK_THROWS_AS(check_names([&] { fs->get_file(url, under_file); }, under_file),
+                  cofs::NotADirectoryError);
+  CHECK(stdfs::is_directory(tmp.at("dir")));
+  CHECK(slurp(tmp.at("plain")) == "x");
+}
+
+TEST_CASE("get_file onto a file of a full disk keeps the old file (tmpfs of 1 MiB)",
+          "[http][fs][get_file][tmpfs][enospc]") {
+  cofs::test::Tmpfs disk("1m");
+  if (!disk.available()) {
+    WARN("SKIPPED (cannot mount a tmpfs for the full disk): " << disk.why());
+    SUCCEED("skipped: " << disk.why());
+    return;
+  }
+  auto fs = make_fs();
+  const std::string good = disk / "good";
+  cofs::test::write_file(good, "good old contents");
+  try {
+    fs->get_file(fault_server().url("/bytes/2097152"), good);
+    FAIL("a 2 MiB body fitted on a 1 MiB disk");
+  } catch (const cofs::Error& e) {
+    CHECK(e.code().value() == ENOSPC);
+    CHECK_THAT(std::string(e.what()), Catch::Contains("get_file") && Catch::Contains(good));
+  }
+  CHECK(slurp(good) == "good old contents");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] auto& e : stdfs::directory_iterator(disk.path())) ++entries;
+  CHECK(entries == 1);
 }
 
 TEST_CASE("bad input: each a clear exception naming the URL", "[http][fs]") {

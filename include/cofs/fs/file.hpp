@@ -42,6 +42,11 @@ enum class Whence { set = 0, cur = 1, end = 2 };
 struct OpenOptions {
   std::size_t block_size = 0;         // read-ahead and write-buffer size; 0: the backend's default
   std::optional<std::uint64_t> size;  // the file's size when the caller knows it (saves an info)
+  /// Writing: the target is replaced whole at close, never seen half written (local files write a
+  /// temporary file beside it; stores of whole objects always do). An AsyncFile destroyed without
+  /// close(), or whose writes failed, leaves the target as it was (a blocking File closes when
+  /// destroyed, so it commits what was written).
+  bool atomic = false;
 };
 
 class AsyncFile {

@@ -391,6 +391,10 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   virtual Task<void> do_get_file(std::string rpath, std::string lpath, Callback* callback);
   virtual Task<void> do_put_file(std::string lpath, std::string rpath, Callback* callback);
   virtual Task<std::string> do_checksum(std::string path);
+  /// get_file's destination: `lpath` opened for writing by the local filesystem on this loop,
+  /// atomic (the old file stays until close; dropped unclosed, the file is left as it was).
+  /// Errors name get_file and `lpath`.
+  Task<std::unique_ptr<AsyncFile>> open_get_target(std::string lpath);
   /// Whether bulk calls of this filesystem open local files (picks the default batch size).
   virtual bool opens_local_files() const { return false; }
   /// How many of its operations this filesystem's IO can run at once, when fewer than the

@@ -24,6 +24,10 @@ struct LocalOptions {
   std::optional<std::string> engine;
   /// aio engine: read files opened read-only with O_DIRECT (no page cache).
   bool direct_io = false;
+  /// Whole-file writes (pipe_file, cp_file, get_file/put_file to here, atomic and transaction
+  /// files) fsync the file before renaming it over its target and the directory after, so that
+  /// a crash leaves the old file or the new. Unset: COFS_LOCAL_FSYNC (0 or false: off), else on.
+  std::optional<bool> fsync;
   /// Test hooks: the io_uring probe / io_setup fail as if the kernel refused them.
   bool fail_uring_probe = false;
   bool fail_aio_setup = false;
@@ -35,7 +39,7 @@ class LocalFileSystem : public FileSystem {
   explicit LocalFileSystem(std::shared_ptr<IoLoop> loop = nullptr, LocalOptions options = {});
   ~LocalFileSystem() override;
 
-  /// Options: engine, direct_io, batch_size, fail_uring_probe, fail_aio_setup.
+  /// Options: engine, direct_io, fsync, batch_size, fail_uring_probe, fail_aio_setup.
   static std::shared_ptr<FileSystem> from_options(const Options& options,
                                                   std::shared_ptr<IoLoop> loop);
 
@@ -82,6 +86,7 @@ class LocalFileSystem : public FileSystem {
  private:
   Task<void> copy_local(std::string_view op, std::string src, std::string dst, Callback* cb);
   std::unique_ptr<local::Engine> engine_;
+  bool durable_ = true;  // the fsync option
 };
 
 }  // namespace cofs

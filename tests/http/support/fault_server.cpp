@@ -251,6 +251,12 @@ void FaultServer::serve(int fd) {
       std::size_t n = to_size(p[1]);
       send_all(fd, head(200, "OK", n));
       send_all(fd, random_bytes(n, 7).substr(0, n / 2));
+    } else if (route == "resetmid" && p.size() == 2) {
+      std::size_t n = to_size(p[1]);
+      send_all(fd, head(200, "OK", n));
+      send_all(fd, random_bytes(n, 7).substr(0, n / 2));
+      linger lg{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);  // close() sends RST
     } else if (route == "slow" && p.size() == 2) {
       std::size_t n = to_size(p[1]);
       send_all(fd, head(200, "OK", n));

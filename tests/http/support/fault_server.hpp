@@ -6,6 +6,7 @@
 //   /norange/<n>               like /bytes, but ignores Range (200 with the whole body)
 //   /reset                     reads the request, then resets the connection
 //   /truncated/<n>             Content-Length n, sends n/2 bytes and closes
+//   /resetmid/<n>              Content-Length n, sends n/2 bytes and resets the connection
 //   /slow/<n>                  Content-Length n, one byte every 200 ms
 //   /hang                      reads the request and never answers
 //   /flaky/<key>/<k>/<status>  the first k requests for key get <status>, then /bytes/64
