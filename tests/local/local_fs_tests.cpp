@@ -359,6 +359,39 @@ TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer
   }
 }
 
+TEST_CASE("local: a blocking call that timed out keeps its filesystem alive until it ends",
+          "[local][special][cancel]") {
+  // sync() returns at the timeout, before the cancelled operation has unwound on the loop; the
+  // caller may drop the filesystem at once, so the operation must hold it until it ends.
+  ::signal(SIGPIPE, SIG_IGN);
+  TempDir dir;
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto pending = [] {
+    return sync(get_loop(),
+                []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+  };
+  for (const char* e : kEngines) {
+    DYNAMIC_SECTION(e) {
+      const std::size_t pending_before = pending();
+      for (int round = 0; round < 20; ++round) {
+        auto fs = make_fs(e);
+        fs->set_timeout(std::chrono::milliseconds(round % 4 + 1));
+        // No writer: the read waits for one until the timeout.
+        CHECK_THROWS_AS(fs->cat_file(fifo), TimeoutError);
+        fs.reset();  // the last reference the caller holds
+      }
+      // Writers let any open still waiting complete; the cancelled reads then end.
+      for (int i = 0; i < 300 && pending() != pending_before; ++i) {
+        int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (w >= 0) ::close(w);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      CHECK(pending() == pending_before);
+    }
+  }
+}
+
 TEST_CASE("local: a file the uring engine read whole is closed when every read is done",
           "[local][special]") {
   // The uring engine leaves a file read whole open in its slot, for the next read's open to

@@ -407,7 +407,17 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// a call from the loop's own thread was about.
   template <class T>
   T call(std::string_view what, std::string_view subject, Task<T> task) {
+    // A timeout returns before the cancelled operation has unwound on the loop, and the caller
+    // may then drop the filesystem: the operation holds it until it ends.
+    if (timeout_) {
+      if (std::shared_ptr<FileSystem> self = weak_from_this().lock())
+        return sync(*loop_, holding(std::move(self), std::move(task)), timeout_, what, subject);
+    }
     return sync(*loop_, std::move(task), timeout_, what, subject);
+  }
+  template <class T>
+  static Task<T> holding(std::shared_ptr<FileSystem> /*self*/, Task<T> task) {
+    co_return co_await std::move(task);
   }
   /// The subject of a bulk call: its first path, and how many more.
   static std::string subject_of(std::string_view first, std::size_t count);
