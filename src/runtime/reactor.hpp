@@ -46,6 +46,12 @@ class Reactor {
   /// Hands queued work to the kernel without waiting (before a driver sleeps on pollable_fd()).
   virtual void flush() {}
   virtual io_uring* ring() noexcept { return nullptr; }
+  /// The loop was destroyed by what a dispatch ran: a poll() in progress returns after that
+  /// dispatch without touching anything else (the loop keeps the reactor alive until then).
+  void abandon() noexcept { abandoned_ = true; }
+
+ protected:
+  bool abandoned_ = false;
 };
 
 /// Throws std::system_error when io_uring cannot be set up (ENOSYS, EPERM under seccomp, ...).
