@@ -20,7 +20,6 @@
 namespace cofs {
 namespace {
 
-std::atomic<std::uint64_t> g_fork_generation{0};
 thread_local IoLoop* t_current = nullptr;
 
 struct CurrentScope {
@@ -167,10 +166,6 @@ IoLoop::~IoLoop() {
   reactor_.reset();
   close(wake_fd_);
   close(timer_fd_);
-}
-
-std::uint64_t IoLoop::fork_generation() noexcept {
-  return g_fork_generation.load(std::memory_order_acquire);
 }
 
 const char* IoLoop::reactor_name() const noexcept {
@@ -631,65 +626,6 @@ void IoLoop::release_waiters() noexcept {
     }
     w->released(why);
   }
-}
-
-// ---- the default loop ---------------------------------------------------------------------
-
-namespace {
-
-struct DefaultLoop {
-  std::mutex mutex;
-  std::shared_ptr<IoLoop> loop;
-  bool exiting = false;
-
-  ~DefaultLoop() {
-    std::shared_ptr<IoLoop> l;
-    {
-      std::lock_guard lock(mutex);
-      exiting = true;
-      l = std::move(loop);
-    }
-    // Stops and joins the cofsIO thread: operations in flight end with LoopStoppedError.
-  }
-};
-
-DefaultLoop& default_holder() {
-  static DefaultLoop holder;
-  return holder;
-}
-
-void at_fork_child() {
-  g_fork_generation.fetch_add(1, std::memory_order_acq_rel);
-  // The parent's loop has no thread here and its locks may be held: leak it on purpose. Its
-  // mutex may also be held, so the holder's mutex is re-initialised in place.
-  DefaultLoop& h = default_holder();
-  new (&h.mutex) std::mutex();
-  auto* leaked = new std::shared_ptr<IoLoop>(std::move(h.loop));
-  (void)leaked;
-}
-
-struct ForkHandlerRegistration {
-  ForkHandlerRegistration() { pthread_atfork(nullptr, nullptr, at_fork_child); }
-} const g_fork_registration;
-
-}  // namespace
-
-std::shared_ptr<IoLoop> default_loop() {
-  DefaultLoop& h = default_holder();
-  std::lock_guard lock(h.mutex);
-  if (h.exiting) {
-    throw LoopStoppedError("get_loop", "cofsIO", "the process is exiting");
-  }
-  if (!h.loop || h.loop->stopped()) {
-    auto loop = std::make_shared<IoLoop>();
-    loop->start_thread();
-    h.loop = std::move(loop);
-  }
-  return h.loop;
-}
-
-IoLoop& get_loop() {
-  return *default_loop();
 }
 
 }  // namespace cofs
