@@ -183,8 +183,8 @@ io_uring* IoLoop::ring() noexcept {
 ThreadPool& IoLoop::blocking_pool() {
   std::call_once(pool_once_, [this] {
     unsigned n = std::thread::hardware_concurrency();
-    pool_ =
-        std::make_unique<ThreadPool>(n < 2 ? 4u : std::min(2 * n, 16u), options_.name + "-pool");
+    pool_ = std::make_unique<ThreadPool>(n < 2 ? 4u : std::min(2 * n, 16u), options_.name + "-pool",
+                                         this);
   });
   return *pool_;
 }
