@@ -2,6 +2,9 @@
 // filesystem and the loop and lets go of both): the loop finishes stopping there, and the turn it
 // was in returns without touching it. run() on a user's thread, start_thread() (the default
 // loop's kind) and run_once() drivers.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -149,4 +152,44 @@ TEST_CASE("IoLoop: the last reference dropped on the loop's thread inside run_on
   CHECK(alive.expired());
   CHECK(turns_after == 1);
   expect_finished(s);
+}
+
+TEST_CASE(
+    "IoLoop: the last reference dropped in a descriptor's callback, inside the reactor's poll",
+    "[loop][lifetime]") {
+  auto loop = std::make_shared<IoLoop>();
+  IoLoop* raw = loop.get();
+  std::atomic<bool> run_returned{false};
+  std::thread runner([raw, &run_returned] {
+    raw->run();
+    run_returned = true;
+  });
+  int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  REQUIRE(efd >= 0);
+  // The callback owns the last reference: it is dropped while the reactor dispatches.
+  auto owner = std::make_shared<std::shared_ptr<IoLoop>>(loop);
+  std::atomic<bool> watching{false}, dropped{false};
+  raw->post([raw, efd, owner, &watching, &dropped] {
+    auto* slot = new cofs::FdWatch*(nullptr);
+    *slot = raw->watch_fd(efd, EPOLLIN, [raw, slot, owner, &dropped](std::uint32_t) {
+      raw->unwatch_fd(*slot);
+      delete slot;
+      owner->reset();  // ~IoLoop here, inside the poll
+      dropped = true;
+    });
+    watching = true;
+  });
+  REQUIRE(eventually([&] { return watching.load(); }, 5000ms));
+  loop.reset();
+  owner.reset();  // the callback's copy is the last holder of the last reference now
+  ::eventfd_write(efd, 1);
+  const bool returned = eventually([&] { return run_returned.load(); }, 10000ms);
+  CHECK(returned);
+  if (returned) {
+    runner.join();
+  } else {
+    runner.detach();
+  }
+  CHECK(dropped.load());
+  ::close(efd);
 }
