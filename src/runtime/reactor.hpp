@@ -52,6 +52,10 @@ class Reactor {
 
  protected:
   bool abandoned_ = false;
+  // Polls on the stack: a dispatch that destroys the loop polls again inside the poll (see
+  // IoLoop::~IoLoop). Removed watches are freed only by the outermost, as an outer dispatch
+  // may still be running one's callback.
+  unsigned poll_depth_ = 0;
 };
 
 /// Throws std::system_error when io_uring cannot be set up (ENOSYS, EPERM under seccomp, ...).

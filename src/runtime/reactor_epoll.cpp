@@ -36,6 +36,7 @@ class EpollReactor final : public Reactor {
   void poll(bool block) override {
     // The buffer is taken out for this call: a dispatch that destroys the loop stops it to its
     // end, which polls again inside this poll (it then gets a buffer of its own).
+    ++poll_depth_;
     std::vector<epoll_event> events;
     events.swap(events_);
     if (events.empty()) events.resize(256);
@@ -46,6 +47,7 @@ class EpollReactor final : public Reactor {
     if (n < 0) {
       int err = errno;
       events_.swap(events);
+      --poll_depth_;
       throw std::system_error(err, std::generic_category(), "epoll_wait");
     }
     for (int i = 0; i < n; ++i) {
@@ -54,6 +56,7 @@ class EpollReactor final : public Reactor {
       if (abandoned_) return;
     }
     events_.swap(events);
+    if (--poll_depth_ > 0) return;
     for (FdWatch* w : graveyard_) delete w;
     graveyard_.clear();
   }

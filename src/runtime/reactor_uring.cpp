@@ -74,6 +74,7 @@ class UringReactor final : public Reactor {
     } while (r == -EINTR);
     if (r < 0 && r != -EBUSY && r != -ETIME)
       throw std::system_error(-r, std::generic_category(), "io_uring_submit_and_wait");
+    ++poll_depth_;
     // Drain the registered eventfd before reaping, never after: a completion that lands between
     // the reap and a later drain would leave the eventfd quiet with a CQE waiting, and a driver
     // sleeping on pollable_fd() would never wake for it.
@@ -98,6 +99,7 @@ class UringReactor final : public Reactor {
       if (abandoned_) return;
     }
     batch_.swap(batch);
+    if (--poll_depth_ > 0) return;
     for (FdWatch* w : graveyard_) delete w;
     graveyard_.clear();
   }
