@@ -8,6 +8,8 @@
 // them when, as nearly always, nobody else holds it).
 #include "bytes_pool.hpp"
 
+#include "cofs/runtime/fork_locks.hpp"
+
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -162,9 +164,11 @@ class Pool {
         break;
       }
     }
-    // A child forked while another thread held the lock would wait forever.
-    pthread_atfork([] { instance().lock(); }, [] { instance().unlock(); },
-                   [] { instance().unlock(); });
+    // A child forked while another thread held the lock would wait forever. Taken last before
+    // fork(): blocks are allocated and freed under other locks of cofs (fork_locks.hpp).
+    detail::register_fork_lock(
+        detail::ForkLockRank::bytes_pool,
+        {+[]() noexcept { instance().lock(); }, +[]() noexcept { instance().unlock(); }});
 #endif
   }
 

@@ -8,6 +8,7 @@
 #include <ranges>
 #include <set>
 
+#include "callback_guard.hpp"
 #include "cofs/fs/path.hpp"
 #include "cofs/fs/registry.hpp"
 #include "cofs/runtime/gather.hpp"
@@ -699,19 +700,30 @@ Task<std::vector<PathError>> FileSystem::transfer(std::string_view op,
   }
   std::vector<Task<void>> tasks;
   std::vector<std::unique_ptr<Callback>> children;
+  std::exception_ptr callback_failure;  // the first a per-file callback threw: fails the call
   for (std::size_t i = 0; i < plan.sources.size(); ++i) {
     const std::string& s = plan.sources[i];
     const std::string& t = plan.destinations[i];
     std::unique_ptr<Callback> child = o.callback ? o.callback->branch(s, t) : nullptr;
-    Callback* c = child.get();
-    if (op == "get") {
-      tasks.push_back(async_get_file(s, t, c));
-    } else if (op == "put") {
-      tasks.push_back(async_put_file(s, t, c));
-    } else {
-      tasks.push_back(async_cp_file(s, t));
+    detail::FileCallbackGuard* guard = nullptr;
+    if (child) {
+      auto g = std::make_unique<detail::FileCallbackGuard>(std::move(child));
+      guard = g.get();
+      child = std::move(g);
     }
+    Callback* c = child.get();
+    Task<void> task = op == "get"   ? async_get_file(s, t, c)
+                      : op == "put" ? async_put_file(s, t, c)
+                                    : async_cp_file(s, t);
+    if (guard != nullptr)
+      task = detail::report_callback_failure(std::move(task), *guard, callback_failure);
+    tasks.push_back(std::move(task));
     children.push_back(std::move(child));
+  }
+  std::optional<detail::BulkCallbackGuard> guarded;
+  if (o.callback) {
+    guarded.emplace(*o.callback, callback_failure);
+    o.callback = &*guarded;
   }
   co_return co_await run_bulk(op, std::move(tasks), std::move(plan.sources), o, local_files);
 }

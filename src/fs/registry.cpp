@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "cofs/fs/path.hpp"
+#include "cofs/runtime/fork_locks.hpp"
 
 namespace cofs {
 namespace {
@@ -18,6 +19,13 @@ struct Registry {
 
 Registry& registry() {
   static Registry r;
+  static const bool fork_safe = [] {
+    detail::register_fork_lock(detail::ForkLockRank::registry,
+                               {+[]() noexcept { registry().mutex.lock(); },
+                                +[]() noexcept { registry().mutex.unlock(); }});
+    return true;
+  }();
+  (void)fork_safe;
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "cofs/runtime/error.hpp"
+#include "cofs/runtime/fork_locks.hpp"
 #include "transfer.hpp"
 
 namespace cofs::http::detail {
@@ -18,7 +19,13 @@ struct Registry {
   std::unordered_map<IoLoop*, CurlMulti*> multis;
 };
 Registry& registry() {
-  static auto* r = new Registry;  // never destroyed: loops may stop during static destruction
+  static auto* r = [] {
+    auto* made = new Registry;  // never destroyed: loops may stop during static destruction
+    cofs::detail::register_fork_lock(cofs::detail::ForkLockRank::curl_multis,
+                                     {+[]() noexcept { registry().mutex.lock(); },
+                                      +[]() noexcept { registry().mutex.unlock(); }});
+    return made;
+  }();
   return *r;
 }
 

@@ -1,5 +1,6 @@
 #include "local/engine.hpp"
 
+#include "cofs/runtime/fork_locks.hpp"
 #include "cofs/runtime/gather.hpp"
 
 #include <dirent.h>
@@ -330,6 +331,13 @@ bool is_special_file(int fd, const struct statx& st) noexcept {
 namespace {
 
 std::mutex g_notice_mutex;
+// fork() takes it (see fork_locks.hpp): a child choosing its engine may have a notice to give.
+const bool g_notice_fork_safe = [] {
+  cofs::detail::register_fork_lock(
+      cofs::detail::ForkLockRank::engine_notices,
+      {+[]() noexcept { g_notice_mutex.lock(); }, +[]() noexcept { g_notice_mutex.unlock(); }});
+  return true;
+}();
 std::vector<std::string> g_notices;
 std::set<std::string> g_printed;
 

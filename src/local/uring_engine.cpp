@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "cofs/runtime/fork_locks.hpp"
 #include "cofs/runtime/uring_completion.hpp"
 #include "local/engine.hpp"
 
@@ -159,6 +160,13 @@ struct SlotTable {
 };
 
 std::mutex g_tables_mutex;
+// fork() takes it (see fork_locks.hpp): a child's first uring engine looks its ring up here.
+const bool g_tables_fork_safe = [] {
+  cofs::detail::register_fork_lock(
+      cofs::detail::ForkLockRank::uring_tables,
+      {+[]() noexcept { g_tables_mutex.lock(); }, +[]() noexcept { g_tables_mutex.unlock(); }});
+  return true;
+}();
 // Never freed (one small table per ring ever made), and never destroyed at exit, when a loop
 // thread may still use it; a heap object so that leak checkers see the tables as reachable.
 auto& g_tables = *new std::map<io_uring*, SlotTable*>();

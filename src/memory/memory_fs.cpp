@@ -5,8 +5,19 @@
 #include <set>
 
 #include "cofs/fs/path.hpp"
+#include "cofs/runtime/fork_locks.hpp"
 
 namespace cofs {
+
+namespace {
+// Every live store, so that fork() takes their locks (see fork_locks.hpp): a child may use the
+// global store while a parent's thread held its lock.
+struct LiveStores {
+  std::mutex mutex;
+  std::set<MemoryStore*> stores;
+};
+LiveStores& live_stores();
+}  // namespace
 
 class MemoryStore {
  public:
@@ -23,7 +34,17 @@ class MemoryStore {
     root.type = FileType::directory;
     root.created = root.mtime = std::chrono::system_clock::now();
     nodes_.emplace("/", std::move(root));
+    LiveStores& live = live_stores();
+    std::lock_guard lock(live.mutex);
+    live.stores.insert(this);
   }
+  ~MemoryStore() {
+    LiveStores& live = live_stores();
+    std::lock_guard lock(live.mutex);
+    live.stores.erase(this);
+  }
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
 
   std::mutex mutex;
 
@@ -89,6 +110,28 @@ class MemoryStore {
 };
 
 namespace {
+void lock_all_stores() noexcept {
+  LiveStores& live = live_stores();
+  live.mutex.lock();
+  for (MemoryStore* s : live.stores) s->mutex.lock();
+}
+
+void unlock_all_stores() noexcept {
+  LiveStores& live = live_stores();
+  for (MemoryStore* s : live.stores) s->mutex.unlock();
+  live.mutex.unlock();
+}
+
+LiveStores& live_stores() {
+  static LiveStores* live = [] {
+    auto* l = new LiveStores;  // never destroyed: stores may end during static destruction
+    detail::register_fork_lock(detail::ForkLockRank::memory_stores,
+                               {lock_all_stores, unlock_all_stores});
+    return l;
+  }();
+  return *live;
+}
+
 FileInfo::TimePoint now() {
   return std::chrono::system_clock::now();
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cofs/runtime/error.hpp"
+#include "cofs/runtime/fork_locks.hpp"
 
 namespace cofs {
 namespace {
@@ -20,6 +21,13 @@ struct Settings {
 };
 Settings& settings() {
   static Settings s;
+  static const bool fork_safe = [] {
+    detail::register_fork_lock(detail::ForkLockRank::config,
+                               {+[]() noexcept { settings().mutex.lock(); },
+                                +[]() noexcept { settings().mutex.unlock(); }});
+    return true;
+  }();
+  (void)fork_safe;
   return s;
 }
 

@@ -20,7 +20,6 @@
 namespace cofs {
 namespace {
 
-std::atomic<std::uint64_t> g_fork_generation{0};
 thread_local IoLoop* t_current = nullptr;
 
 struct CurrentScope {
@@ -51,6 +50,29 @@ inline void cpu_relax() noexcept {
 }
 
 }  // namespace
+
+/// A run() or run_once() on the loop's thread. When the loop is destroyed under it (by a coroutine
+/// it resumed), the frame is told so, and keeps the reactor alive until the poll that may be
+/// dispatching has returned; every step of the turn checks it before touching the loop again.
+struct IoLoop::RunFrame {
+  IoLoop* loop;
+  RunFrame* outer;
+  bool loop_destroyed = false;
+  std::unique_ptr<Reactor> reactor;
+  explicit RunFrame(IoLoop* l) : loop(l), outer(std::exchange(l->run_frame_, this)) {}
+  ~RunFrame() {
+    if (!loop_destroyed) loop->run_frame_ = outer;
+  }
+  RunFrame(const RunFrame&) = delete;
+  RunFrame& operator=(const RunFrame&) = delete;
+};
+
+/// The ready coroutines one round of run_ready() resumes, and how far it got.
+struct IoLoop::ReadyBatch {
+  std::vector<std::coroutine_handle<>> handles;
+  std::size_t next = 0;
+  ReadyBatch* outer = nullptr;
+};
 
 IoLoop::IoLoop() : IoLoop(Options{}) {}
 
@@ -109,6 +131,10 @@ IoLoop::~IoLoop() {
     close(timer_fd_);
     return;
   }
+  // Destroyed by what a turn of its own ran (the last reference dropped in a coroutine): finish
+  // the stop here; the frames of that turn are told below, and return without touching the loop.
+  RunFrame* frame = in_loop_thread() ? run_frame_ : nullptr;
+  if (frame != nullptr) stop_from_own_turn();
   if (thread_.joinable()) {
     stop();
     if (thread_.get_id() == std::this_thread::get_id()) {
@@ -129,13 +155,17 @@ IoLoop::~IoLoop() {
   // Anything still queued (a loop that was never run to its end) is dropped with the loop.
   reactor_->remove(wake_watch_);
   reactor_->remove(timer_watch_);
+  if (frame != nullptr) {
+    // The turn below may be inside the reactor's poll: the outermost frame frees it at its end.
+    reactor_->abandon();
+    RunFrame* outermost = frame;
+    while (outermost->outer != nullptr) outermost = outermost->outer;
+    outermost->reactor = std::move(reactor_);
+    for (RunFrame* f = frame; f != nullptr; f = f->outer) f->loop_destroyed = true;
+  }
   reactor_.reset();
   close(wake_fd_);
   close(timer_fd_);
-}
-
-std::uint64_t IoLoop::fork_generation() noexcept {
-  return g_fork_generation.load(std::memory_order_acquire);
 }
 
 const char* IoLoop::reactor_name() const noexcept {
@@ -153,8 +183,8 @@ io_uring* IoLoop::ring() noexcept {
 ThreadPool& IoLoop::blocking_pool() {
   std::call_once(pool_once_, [this] {
     unsigned n = std::thread::hardware_concurrency();
-    pool_ =
-        std::make_unique<ThreadPool>(n < 2 ? 4u : std::min(2 * n, 16u), options_.name + "-pool");
+    pool_ = std::make_unique<ThreadPool>(n < 2 ? 4u : std::min(2 * n, 16u), options_.name + "-pool",
+                                         this);
   });
   return *pool_;
 }
@@ -176,8 +206,36 @@ IoLoop* IoLoop::current() noexcept {
 
 void IoLoop::run() {
   CurrentScope scope(this);
+  RunFrame frame(this);
   owner_.store(std::this_thread::get_id(), std::memory_order_release);
   while (!closed_.load(std::memory_order_relaxed)) {
+    turn(!stopping_ || pending_count_ > 0);
+    if (frame.loop_destroyed) return;
+    if (stopping_) finish_stop_if_idle();
+  }
+}
+
+void IoLoop::stop_from_own_turn() noexcept {
+  // What the interrupted turn had still to run goes back into the queues, for the stop to run.
+  for (ReadyBatch* b = ready_batch_; b != nullptr; b = b->outer) {
+    ready_.insert(ready_.begin(), b->handles.begin() + static_cast<std::ptrdiff_t>(b->next),
+                  b->handles.end());
+    b->handles.resize(b->next);
+  }
+  ready_batch_ = nullptr;
+  if (remote_rest_ != nullptr) {
+    LoopWork* last = remote_rest_;
+    while (last->next != nullptr) last = last->next;
+    std::lock_guard lock(remote_mutex_);
+    last->next = remote_head_;
+    remote_head_ = std::exchange(remote_rest_, nullptr);
+    if (remote_tail_ == nullptr) remote_tail_ = last;
+    remote_nonempty_.store(true, std::memory_order_release);
+  }
+  // As run() would after stop(): operations in flight end with LoopStoppedError and their
+  // coroutines unwind; callers blocked on what cannot finish are released.
+  stop_requested_.store(true, std::memory_order_release);
+  while (!closed_.load(std::memory_order_acquire)) {
     turn(!stopping_ || pending_count_ > 0);
     if (stopping_) finish_stop_if_idle();
   }
@@ -188,7 +246,9 @@ bool IoLoop::run_once() {
   std::thread::id none{};
   owner_.compare_exchange_strong(none, std::this_thread::get_id());
   CurrentScope scope(this);
+  RunFrame frame(this);
   turn(false);
+  if (frame.loop_destroyed) return false;
   if (stopping_ && finish_stop_if_idle()) return false;
   if (!ready_.empty() || remote_nonempty_.load(std::memory_order_relaxed) ||
       stop_requested_.load(std::memory_order_acquire) != stopping_ ||
@@ -264,15 +324,24 @@ void IoLoop::schedule(std::coroutine_handle<> h) {
 }
 
 void IoLoop::run_ready() {
+  const RunFrame* frame = run_frame_;
   // Bounded rounds, so that a coroutine that keeps rescheduling itself cannot starve the reactor.
   for (int round = 0; round < 64 && !ready_.empty(); ++round) {
-    ready_spare_.swap(ready_);
-    for (std::coroutine_handle<> h : ready_spare_) h.resume();
-    ready_spare_.clear();
+    ReadyBatch batch{std::move(ready_spare_), 0, ready_batch_};
+    batch.handles.swap(ready_);  // ready_ takes the spare (empty) buffer
+    ready_batch_ = &batch;
+    while (batch.next < batch.handles.size()) {
+      batch.handles[batch.next++].resume();
+      if (frame->loop_destroyed) return;
+    }
+    ready_batch_ = batch.outer;
+    batch.handles.clear();
+    ready_spare_ = std::move(batch.handles);
   }
 }
 
 bool IoLoop::turn(bool may_block) {
+  const RunFrame* frame = run_frame_;  // every step checks it after running others' code
   turns_.fetch_add(1, std::memory_order_relaxed);
   const int cpu = sched_getcpu();
   loop_cpu_.store(cpu, std::memory_order_relaxed);
@@ -287,14 +356,20 @@ bool IoLoop::turn(bool may_block) {
     }
     while (head != nullptr) {
       LoopWork* next = head->next;
+      remote_rest_ = next;
       head->run(head);
+      if (frame->loop_destroyed) return true;
       head = next;
     }
+    remote_rest_ = nullptr;
     served_remote = true;
   }
   run_ready();
+  if (frame->loop_destroyed) return served_remote;
   fire_timers();
+  if (frame->loop_destroyed) return served_remote;
   run_ready();
+  if (frame->loop_destroyed) return served_remote;
   if (stop_requested_.load(std::memory_order_acquire) && !stopping_) begin_stop();
 
   // `may_block` was decided before this turn began the stop: a stopping loop with nothing in
@@ -315,6 +390,7 @@ bool IoLoop::turn(bool may_block) {
   }
   if (arm_timerfd(false)) block = false;
   reactor_->poll(block);
+  if (frame->loop_destroyed) return served_remote;
   sleeping_.store(false, std::memory_order_relaxed);
   return served_remote;
 }
@@ -372,11 +448,13 @@ void IoLoop::heap_remove(std::size_t i) noexcept {
 
 void IoLoop::fire_timers() {
   if (heap_.empty()) return;
+  const RunFrame* frame = run_frame_;
   const auto now = Clock::now();
   while (!heap_.empty() && heap_.front()->deadline <= now) {
     TimerNode* t = heap_.front();
     heap_remove(0);
     t->on_fire(t);
+    if (frame->loop_destroyed) return;
   }
 }
 
@@ -548,65 +626,6 @@ void IoLoop::release_waiters() noexcept {
     }
     w->released(why);
   }
-}
-
-// ---- the default loop ---------------------------------------------------------------------
-
-namespace {
-
-struct DefaultLoop {
-  std::mutex mutex;
-  std::shared_ptr<IoLoop> loop;
-  bool exiting = false;
-
-  ~DefaultLoop() {
-    std::shared_ptr<IoLoop> l;
-    {
-      std::lock_guard lock(mutex);
-      exiting = true;
-      l = std::move(loop);
-    }
-    // Stops and joins the cofsIO thread: operations in flight end with LoopStoppedError.
-  }
-};
-
-DefaultLoop& default_holder() {
-  static DefaultLoop holder;
-  return holder;
-}
-
-void at_fork_child() {
-  g_fork_generation.fetch_add(1, std::memory_order_acq_rel);
-  // The parent's loop has no thread here and its locks may be held: leak it on purpose. Its
-  // mutex may also be held, so the holder's mutex is re-initialised in place.
-  DefaultLoop& h = default_holder();
-  new (&h.mutex) std::mutex();
-  auto* leaked = new std::shared_ptr<IoLoop>(std::move(h.loop));
-  (void)leaked;
-}
-
-struct ForkHandlerRegistration {
-  ForkHandlerRegistration() { pthread_atfork(nullptr, nullptr, at_fork_child); }
-} const g_fork_registration;
-
-}  // namespace
-
-std::shared_ptr<IoLoop> default_loop() {
-  DefaultLoop& h = default_holder();
-  std::lock_guard lock(h.mutex);
-  if (h.exiting) {
-    throw LoopStoppedError("get_loop", "cofsIO", "the process is exiting");
-  }
-  if (!h.loop || h.loop->stopped()) {
-    auto loop = std::make_shared<IoLoop>();
-    loop->start_thread();
-    h.loop = std::move(loop);
-  }
-  return h.loop;
-}
-
-IoLoop& get_loop() {
-  return *default_loop();
 }
 
 }  // namespace cofs

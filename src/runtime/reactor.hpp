@@ -46,6 +46,16 @@ class Reactor {
   /// Hands queued work to the kernel without waiting (before a driver sleeps on pollable_fd()).
   virtual void flush() {}
   virtual io_uring* ring() noexcept { return nullptr; }
+  /// The loop was destroyed by what a dispatch ran: a poll() in progress returns after that
+  /// dispatch without touching anything else (the loop keeps the reactor alive until then).
+  void abandon() noexcept { abandoned_ = true; }
+
+ protected:
+  bool abandoned_ = false;
+  // Polls on the stack: a dispatch that destroys the loop polls again inside the poll (see
+  // IoLoop::~IoLoop). Removed watches are freed only by the outermost, as an outer dispatch
+  // may still be running one's callback.
+  unsigned poll_depth_ = 0;
 };
 
 /// Throws std::system_error when io_uring cannot be set up (ENOSYS, EPERM under seccomp, ...).

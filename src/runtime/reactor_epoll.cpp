@@ -15,7 +15,6 @@ class EpollReactor final : public Reactor {
  public:
   EpollReactor() : epfd_(epoll_create1(EPOLL_CLOEXEC)) {
     if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-    events_.resize(256);
   }
   ~EpollReactor() override {
     for (FdWatch* w : graveyard_) delete w;
@@ -35,15 +34,29 @@ class EpollReactor final : public Reactor {
   }
 
   void poll(bool block) override {
+    // The buffer is taken out for this call: a dispatch that destroys the loop stops it to its
+    // end, which polls again inside this poll (it then gets a buffer of its own).
+    ++poll_depth_;
+    std::vector<epoll_event> events;
+    events.swap(events_);
+    if (events.empty()) events.resize(256);
     int n;
     do {
-      n = epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()), block ? -1 : 0);
+      n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), block ? -1 : 0);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "epoll_wait");
-    for (int i = 0; i < n; ++i) {
-      auto* w = static_cast<FdWatch*>(events_[i].data.ptr);
-      if (!w->removed && w->on_ready) w->on_ready(events_[i].events);
+    if (n < 0) {
+      int err = errno;
+      events_.swap(events);
+      --poll_depth_;
+      throw std::system_error(err, std::generic_category(), "epoll_wait");
     }
+    for (int i = 0; i < n; ++i) {
+      auto* w = static_cast<FdWatch*>(events[i].data.ptr);
+      if (!w->removed && w->on_ready) w->on_ready(events[i].events);
+      if (abandoned_) return;
+    }
+    events_.swap(events);
+    if (--poll_depth_ > 0) return;
     for (FdWatch* w : graveyard_) delete w;
     graveyard_.clear();
   }

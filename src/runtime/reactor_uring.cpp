@@ -74,6 +74,7 @@ class UringReactor final : public Reactor {
     } while (r == -EINTR);
     if (r < 0 && r != -EBUSY && r != -ETIME)
       throw std::system_error(-r, std::generic_category(), "io_uring_submit_and_wait");
+    ++poll_depth_;
     // Drain the registered eventfd before reaping, never after: a completion that lands between
     // the reap and a later drain would leave the eventfd quiet with a CQE waiting, and a driver
     // sleeping on pollable_fd() would never wake for it.
@@ -81,17 +82,24 @@ class UringReactor final : public Reactor {
       eventfd_t v;
       (void)eventfd_read(event_fd_, &v);
     }
-    // Copy the CQEs out before dispatching: handlers submit new work onto the same ring.
-    batch_.clear();
+    // Copy the CQEs out before dispatching: handlers submit new work onto the same ring. The
+    // batch is taken out for this call: a handler that destroys the loop stops it to its end,
+    // which polls again inside this poll (it then gets a batch of its own).
+    std::vector<Cqe> batch;
+    batch.swap(batch_);
+    batch.clear();
     unsigned head;
     io_uring_cqe* cqe;
     io_uring_for_each_cqe(&ring_, head, cqe) {
-      batch_.push_back({cqe->user_data, cqe->res, cqe->flags});
+      batch.push_back({cqe->user_data, cqe->res, cqe->flags});
     }
-    io_uring_cq_advance(&ring_, static_cast<unsigned>(batch_.size()));
-    for (const Cqe& c : batch_) {
+    io_uring_cq_advance(&ring_, static_cast<unsigned>(batch.size()));
+    for (const Cqe& c : batch) {
       if (c.user_data != 0) reinterpret_cast<UringCompletion*>(c.user_data)->on_cqe(c.res, c.flags);
+      if (abandoned_) return;
     }
+    batch_.swap(batch);
+    if (--poll_depth_ > 0) return;
     for (FdWatch* w : graveyard_) delete w;
     graveyard_.clear();
   }

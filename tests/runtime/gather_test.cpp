@@ -529,3 +529,65 @@ TEST_CASE("a stop request cancels the operations under its token and no other", 
   CHECK(steps == std::vector<bool>{true, true, true, true});
   CHECK(all_ended(1));
 }
+
+namespace {
+struct ProgressBroke : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// 20 tasks: #7 ends after a millisecond, the others sleep an hour unless cancelled.
+std::vector<Task<int>> mostly_long(IoLoop& loop, std::atomic<int>& cancelled) {
+  std::vector<Task<int>> tasks;
+  for (int i = 0; i < 20; ++i) {
+    tasks.push_back([](IoLoop& l, int i, std::atomic<int>& cancelled) -> Task<int> {
+      if (i == 7) {
+        co_await l.sleep_for(1ms);
+        co_return i;
+      }
+      try {
+        co_await l.sleep_for(std::chrono::hours(1));
+      } catch (const cofs::OperationCancelled&) {
+        ++cancelled;
+        throw;
+      }
+      co_return i;
+    }(loop, i, cancelled));
+  }
+  return tasks;
+}
+}  // namespace
+
+TEST_CASE("a throwing on_progress fails the gather and cancels the rest", "[gather][callback]") {
+  IoLoop& loop = cofs::get_loop();
+  for (bool return_exceptions : {false, true}) {
+    INFO("return_exceptions " << return_exceptions);
+    std::atomic<int> cancelled{0};
+    int calls = 0;
+    GatherOptions o{.batch_size = 8, .return_exceptions = return_exceptions};
+    o.on_progress = [&calls](std::size_t done, std::optional<std::size_t>) {
+      ++calls;
+      if (done == 1) throw ProgressBroke("progress display broke");  // after task #7
+    };
+    auto run = cofs::gather(mostly_long(loop, cancelled), std::move(o));
+    CHECK_THROWS_AS(cofs::sync(loop, std::move(run), std::chrono::seconds(20)), ProgressBroke);
+    // The first throw ended the call: the tasks in flight were cancelled, no more started.
+    CHECK(cancelled.load() == 7);
+    CHECK(calls == 1);
+  }
+}
+
+TEST_CASE("a throwing gather_each sink fails the gather like a failed task", "[gather][callback]") {
+  IoLoop& loop = cofs::get_loop();
+  std::atomic<int> cancelled{0};
+  int delivered = 0;
+  auto sink = [&delivered](std::size_t, cofs::Outcome<int>&&) {
+    if (++delivered == 1) throw ProgressBroke("sink broke");
+  };
+  auto run = cofs::gather_each(mostly_long(loop, cancelled),
+                               GatherOptions{.batch_size = 8, .return_exceptions = true}, sink);
+  CHECK_THROWS_AS(cofs::sync(loop, std::move(run), std::chrono::seconds(20)), ProgressBroke);
+  CHECK(cancelled.load() == 7);
+  CHECK(delivered == 1);
+  // The loop is unharmed.
+  CHECK(cofs::sync(loop, sleep_and_return(loop, 5, 1ms)) == 5);
+}

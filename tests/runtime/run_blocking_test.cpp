@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cofs/runtime/gather.hpp"
 #include "cofs/runtime/sync.hpp"
@@ -113,4 +115,55 @@ TEST_CASE("run_blocking: a stop request before the job starts skips it", "[run_b
   }());
   CHECK(r);
   CHECK(ran == 0);
+}
+
+namespace {
+/// A blocking call on `loop` whose work needs a thread of the loop's pool. A starved pool shows
+/// as a TimeoutError (a bound, so that a starved pool fails the test instead of hanging it).
+int blocking_call_needing_the_pool(IoLoop& loop, int v) {
+  return cofs::sync(loop, cofs::run_blocking(loop, [v] { return v; }), std::chrono::seconds(3));
+}
+}  // namespace
+
+TEST_CASE("run_blocking: pool jobs that make blocking calls on the same loop do not starve it",
+          "[run_blocking][pool]") {
+  IoLoop loop;
+  loop.start_thread();
+  const unsigned pool_size = loop.blocking_pool().size();
+  // 40 jobs at once, ten times the pool, each making 40 blocking calls that need the pool.
+  std::vector<Task<int>> tasks;
+  for (int i = 0; i < 40; ++i) {
+    tasks.push_back([](IoLoop& l, int i) -> Task<int> {
+      co_return co_await cofs::run_blocking(l, [&l, i] {
+        int sum = 0;
+        for (int k = 0; k < 40; ++k) sum += blocking_call_needing_the_pool(l, 1);
+        return i + sum;
+      });
+    }(loop, i));
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = cofs::sync(loop, cofs::gather(std::move(tasks), {.batch_size = -1}),
+                      std::chrono::seconds(60));
+  for (int i = 0; i < 40; ++i) {
+    INFO("job " << i);
+    REQUIRE(r[i].ok());
+    CHECK(*r[i] == i + 40);
+  }
+  CHECK(seconds_since(t0) < 20);
+  // The threads added while jobs were blocked leave again once idle.
+  CHECK(eventually([&] { return loop.blocking_pool().size() == pool_size; }, 5000ms));
+}
+
+TEST_CASE("run_blocking: blocking calls nested deeper than the pool is wide complete",
+          "[run_blocking][pool]") {
+  IoLoop loop;
+  loop.start_thread();
+  const int depth = static_cast<int>(loop.blocking_pool().size()) * 2 + 1;
+  // Each level holds a pool thread while it waits for the next level, which needs one too.
+  std::function<int(int)> level = [&](int d) -> int {
+    if (d == depth) return d;
+    return cofs::sync(loop, cofs::run_blocking(loop, [&level, d] { return level(d + 1); }),
+                      std::chrono::seconds(10));
+  };
+  CHECK(level(0) == depth);
 }

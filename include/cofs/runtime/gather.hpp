@@ -2,6 +2,10 @@
 // sliding window: the next starts as soon as one ends), results in input order. The input is any
 // input range of awaitables and is pulled lazily, so a million tasks never exist at once.
 // gather_each delivers each outcome to a callback instead, keeping memory O(batch_size).
+// The caller's callbacks (on_progress, gather_each's sink) run on the loop; the first exception
+// one of them throws fails the gather as a failed task does with return_exceptions = false (even
+// when it is true): the tasks in flight are cancelled, no more start, neither callback is
+// called again, and the gather rethrows that exception once the cancelled tasks have ended.
 #pragma once
 
 #include <algorithm>
@@ -36,7 +40,7 @@ struct GatherOptions {
   /// A limit for each task; one that passes it is cancelled and its outcome is TimeoutError.
   std::optional<Clock::duration> timeout{};
   /// Called on the loop after each task ends, with the number ended so far and the total when
-  /// the input range knows its size.
+  /// the input range knows its size. An exception from it fails the gather (see above).
   std::function<void(std::size_t done, std::optional<std::size_t> total)> on_progress{};
 };
 
@@ -60,6 +64,7 @@ struct GatherCtx {
   std::optional<Clock::duration> timeout;
   IoLoop* loop = nullptr;  // for per-task timeouts
   const std::function<void(std::size_t, std::optional<std::size_t>)>* on_progress = nullptr;
+  bool callback_threw = false;  // on_progress or the sink threw: neither is called again
 
   struct SlotAwaiter {
     GatherCtx& ctx;
@@ -69,11 +74,24 @@ struct GatherCtx {
   };
   SlotAwaiter slot() noexcept { return {*this}; }
 
+  /// A callback of the caller threw: the gather fails with it, as with a failed task.
+  void callback_failed(std::exception_ptr e) noexcept {
+    callback_threw = true;
+    if (!first_error) first_error = std::move(e);
+    stop.request_stop();
+  }
+
   /// Called by a child as its very last act: after it the gather may finish and free `this`.
-  void child_done() {
+  void child_done() noexcept {
     ++done;
     --inflight;
-    if (on_progress && *on_progress) (*on_progress)(done, total);
+    if (on_progress && *on_progress && !callback_threw) {
+      try {
+        (*on_progress)(done, total);
+      } catch (...) {
+        callback_failed(std::current_exception());
+      }
+    }
     if (waiter) std::exchange(waiter, nullptr).resume();
   }
 };
@@ -152,8 +170,12 @@ Detached gather_child(GatherCtx& ctx, std::size_t index, A awaitable_arg, Sink& 
         ctx.first_error = outcome.error();
         ctx.stop.request_stop();
       }
-    } else {
-      sink(index, std::move(outcome));
+    } else if (!ctx.callback_threw) {
+      try {
+        sink(index, std::move(outcome));
+      } catch (...) {
+        ctx.callback_failed(std::current_exception());
+      }
     }
   }  // the child's locals end here: after child_done() the gather (and ctx) may be gone
   ctx.child_done();
@@ -162,7 +184,8 @@ Detached gather_child(GatherCtx& ctx, std::size_t index, A awaitable_arg, Sink& 
 }  // namespace detail
 
 /// Runs every awaitable of `range` with at most `batch_size` in flight and hands each outcome to
-/// `sink(index, Outcome<T>&&)` as it ends (on the loop, in completion order).
+/// `sink(index, Outcome<T>&&)` as it ends (on the loop, in completion order). A sink that throws
+/// fails the gather like on_progress (see the top of this file); it is not called again.
 template <std::ranges::input_range R, class Sink>
 Task<void> gather_each(R range, GatherOptions options, Sink sink) {
   const BatchSize limit =

@@ -128,6 +128,10 @@ class IoLoop {
 
   IoLoop();
   explicit IoLoop(Options options);
+  /// Stops the loop (operations in flight end with LoopStoppedError) and joins its thread. On
+  /// the loop's own thread, inside run() or run_once() (a coroutine dropping the last reference),
+  /// it runs the stop to its end right there, and the turn it was called from returns without
+  /// touching the loop again: run() returns, run_once() returns false.
   ~IoLoop();
   IoLoop(const IoLoop&) = delete;
   IoLoop& operator=(const IoLoop&) = delete;
@@ -209,7 +213,11 @@ class IoLoop {
 
  private:
   friend class Reactor;
+  struct RunFrame;
+  struct ReadyBatch;
   void init();
+  /// ~IoLoop on the loop's own thread, inside a turn: stops the loop to its end here.
+  void stop_from_own_turn() noexcept;
   bool turn(bool may_block);
   void run_ready();
   void fire_timers();
@@ -241,6 +249,9 @@ class IoLoop {
   FdWatch* wake_watch_ = nullptr;
 
   // loop-thread state
+  RunFrame* run_frame_ = nullptr;      // the innermost run()/run_once() on the loop's thread
+  ReadyBatch* ready_batch_ = nullptr;  // the ready coroutines being resumed
+  LoopWork* remote_rest_ = nullptr;    // remote work of this turn not run yet
   std::vector<std::coroutine_handle<>> ready_;
   std::vector<std::coroutine_handle<>> ready_spare_;
   std::vector<TimerNode*> heap_;

@@ -24,6 +24,7 @@
 
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/task.hpp"
+#include "cofs/runtime/thread_pool.hpp"
 
 namespace cofs {
 
@@ -179,6 +180,9 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   }
   std::optional<Clock::time_point> deadline;
   if (timeout) deadline = Clock::now() + *timeout;
+  // On a worker of the loop's own pool: the pool runs its queue on another thread meanwhile,
+  // since this call's work may be waiting there (see thread_pool.hpp).
+  ThreadPool::Blocked lend_place(loop);
   // Spin only when the loop runs on another CPU than this thread.
   if (!state->done.wait(deadline, sched_getcpu() != loop.last_cpu())) {
     if (state->claim()) {

@@ -1,13 +1,24 @@
 // ThreadPool and run_blocking: blocking work (directory listing, a blocking filesystem behind
 // AsyncFileSystemWrapper, syscalls that have no async form) runs on a small pool of threads and
 // the awaiting coroutine resumes on its loop. The loop thread itself never blocks.
+//
+// A job on a loop's own pool may itself make blocking calls on that loop (sync(): a job that
+// reads files through the blocking API), whose work may need the same pool: with every worker
+// blocked so, the jobs they wait for would wait forever behind them. So a worker of a loop's pool
+// blocked in sync() on that loop lends its place: while jobs wait and no worker is free, the pool
+// adds a thread for each such worker, keeping as many workers able to run as its size; an added
+// thread leaves after a short idle time once the blocked worker is back. The pool grows only by
+// the number of workers blocked at once. A pool made by the user (run_blocking(loop, pool, fn))
+// never grows: its size is the bound on how many calls run at once.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,21 +32,50 @@ namespace cofs {
 
 class ThreadPool {
  public:
-  ThreadPool(unsigned threads, std::string name);
+  /// `lends_for`: the loop whose own pool this is (see above); nullptr for a pool that never grows.
+  ThreadPool(unsigned threads, std::string name, const IoLoop* lends_for = nullptr);
   ~ThreadPool();  // finishes queued jobs, then joins
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   void submit(std::function<void()> job);
-  unsigned size() const noexcept { return static_cast<unsigned>(threads_.size()); }
+  /// The workers now: the pool's size, plus those added for blocked workers.
+  unsigned size() const noexcept;
+  /// The pool the calling thread is a worker of (of this process), or nullptr.
+  static ThreadPool* current() noexcept;
+
+  /// Marks the calling thread, when it is a worker of `loop`'s own pool, as blocked on work of
+  /// that loop for its lifetime (sync() does): the pool adds a thread while jobs wait that no
+  /// worker is free for.
+  class Blocked {
+   public:
+    explicit Blocked(const IoLoop& loop) noexcept;
+    ~Blocked();
+    Blocked(const Blocked&) = delete;
+    Blocked& operator=(const Blocked&) = delete;
+
+   private:
+    ThreadPool* pool_;
+  };
 
  private:
   void work();
-  std::mutex mutex_;
+  void add_worker_locked();
+  void grow_if_starved_locked();
+
+  const unsigned base_;  // workers able to run that the pool keeps while jobs wait
+  const std::string name_;
+  const std::uint64_t generation_;  // IoLoop::fork_generation() when made
+  const IoLoop* const lends_for_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool closing_ = false;
-  std::vector<std::thread> threads_;
+  unsigned workers_ = 0;  // threads running work()
+  unsigned idle_ = 0;     // ...waiting for a job
+  unsigned blocked_ = 0;  // ...inside a Blocked scope
+  std::list<std::thread> threads_;
+  std::vector<std::thread::id> left_;  // added workers that left, to be joined
 };
 
 namespace detail {
