@@ -66,7 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_uint(t);
   check_content_range(s);
   check_unsatisfied(s);
-  if (auto delay = detail::parse_retry_after(s)) FUZZ_CHECK(delay->count() >= 0);
+  if (auto delay = detail::parse_retry_after(s)) {
+    FUZZ_CHECK(delay->count() >= 0 && *delay <= std::chrono::hours(24));
+  }
   (void)detail::parse_http_date(s);
   check_header(s);
   return 0;
