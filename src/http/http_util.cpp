@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <memory>
@@ -108,16 +109,18 @@ std::optional<std::uint64_t> parse_unsatisfied_range(std::string_view v) noexcep
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
+  // Capped before the conversion to milliseconds, which a far date (a server's to choose) would
+  // overflow.
+  constexpr std::int64_t max_seconds = 86400;
   value = trim(value);
   if (auto secs = parse_uint(value)) {
-    if (*secs > 86400) *secs = 86400;
-    return std::chrono::seconds(*secs);
+    return std::chrono::seconds(std::min<std::uint64_t>(*secs, max_seconds));
   }
   std::string s(value);
   time_t when = curl_getdate(s.c_str(), nullptr);
   if (when < 0) return std::nullopt;
   time_t now = std::time(nullptr);
-  return std::chrono::seconds(when > now ? when - now : 0);
+  return std::chrono::seconds(when > now ? std::min<std::int64_t>(when - now, max_seconds) : 0);
 }
 
 std::string normalize_url(std::string_view url) {

@@ -32,7 +32,7 @@ struct ContentRange {
 std::optional<ContentRange> parse_content_range(std::string_view value) noexcept;
 /// "bytes */1234", as sent with 416.
 std::optional<std::uint64_t> parse_unsatisfied_range(std::string_view value) noexcept;
-/// Retry-After as delay-seconds or an HTTP date; unset when unparsable.
+/// Retry-After as delay-seconds or an HTTP date, at most a day; unset when unparsable.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
 /// `url` as curl's parser writes it back (the form resolved links take); unchanged if unparsable.
 std::string normalize_url(std::string_view url);
