@@ -81,7 +81,7 @@ std::string normalize(std::string_view p) {
 std::string join(std::string_view a, std::string_view b) {
   if (a.empty()) return std::string(b);
   std::string out(trim_trailing_slash(a));
-  if (out.empty() && a.front() == '/') out = "";
+  if (out == "/") out.clear();  // the root's own slash is the separator: "/" + "b" is "/b"
   while (!b.empty() && b.front() == '/') b.remove_prefix(1);
   out += '/';
   out += b;

@@ -44,6 +44,15 @@ TEST_CASE("normalize collapses separators and dots and resolves parents", "[path
   }
 }
 
+TEST_CASE("join puts one separator between its parts, the root's included", "[path]") {
+  CHECK(cofs::path::join("/", "b") == "/b");
+  CHECK(cofs::path::join("/", "/b") == "/b");
+  CHECK(cofs::path::join("/a", "b") == "/a/b");
+  CHECK(cofs::path::join("/a/", "/b") == "/a/b");
+  CHECK(cofs::path::join("a", "b") == "a/b");
+  CHECK(cofs::path::join("", "b") == "b");
+}
+
 TEST_CASE("has_magic finds any of * ? [ anywhere in a path", "[path]") {
   for (const char* p : {"*", "/a/*.txt", "/a/b?", "[ab]", "/x/y/z[", "/**/c"}) {
     INFO(p);
