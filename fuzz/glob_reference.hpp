@@ -21,9 +21,11 @@ inline bool in_set(std::string_view pat, std::size_t pi, char c, std::size_t& af
   bool found = false;
   for (bool first = true; j < pat.size() && (first || pat[j] != ']'); first = false) {
     const bool range = j + 2 < pat.size() && pat[j + 1] == '-' && pat[j + 2] != ']';
-    const char lo = pat[j];
-    const char hi = range ? pat[j + 2] : lo;
-    found = found || (lo <= c && c <= hi);
+    // Bytes compare as unsigned values: a range from \xff down to '9' is empty.
+    const auto lo = static_cast<unsigned char>(pat[j]);
+    const auto hi = range ? static_cast<unsigned char>(pat[j + 2]) : lo;
+    const auto u = static_cast<unsigned char>(c);
+    found = found || (lo <= u && u <= hi);
     j += range ? 3 : 1;
   }
   if (j >= pat.size()) {

@@ -79,7 +79,8 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   void set_batch_size(std::optional<BatchSize> value);
   std::optional<BatchSize> batch_size() const noexcept { return batch_size_; }
   /// The batch size a bulk call `operation` (with `call_value` as its batch_size argument) runs
-  /// with, by the precedence of DESIGN.md; `local_files`: whether it opens local files.
+  /// with: the built-in default, the config keys, the filesystem's batch_size, the call's,
+  /// lowest first; `local_files`: whether it opens local files.
   BatchSize resolve_batch(std::string_view operation, const std::optional<BatchSize>& call_value,
                           bool local_files) const;
   /// A limit for every blocking call (TimeoutError and the operation cancelled after it).
@@ -107,7 +108,7 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
   Task<void> async_put_file(std::string lpath, std::string rpath, Callback* callback = nullptr);
   Task<std::unique_ptr<AsyncFile>> async_open(std::string path, std::string mode = "rb",
                                               OpenOptions options = {});
-  /// DESIGN.md's name for async_open.
+  /// fsspec's name for async_open.
   Task<std::unique_ptr<AsyncFile>> open_async(std::string path, std::string mode = "rb",
                                               OpenOptions options = {}) {
     return async_open(std::move(path), std::move(mode), options);
