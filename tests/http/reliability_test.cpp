@@ -296,10 +296,13 @@ TEST_CASE("ls of a large listing parses off the loop: a timer keeps firing", "[h
   };
   auto t0 = std::chrono::steady_clock::now();
   std::size_t n = cofs::sync(loop, both());
-  INFO("ls took " << since(t0) << " s, " << ticks << " ticks, worst gap " << worst_gap << " s");
+  const double took = since(t0);
+  INFO("ls took " << took << " s, " << ticks << " ticks, worst gap " << worst_gap << " s");
   CHECK(n == 100'000);
-  // Parsing 100,000 links on the loop's thread stalled it for seconds; off it, the timer runs.
-  CHECK(worst_gap < 0.5);
+  // Parsing 100,000 links on the loop's thread stalled it for most of the call (3.7 s of ~4.5);
+  // off it, the timer keeps running. Relative to the call, so that a sanitizer's or a loaded
+  // machine's slowness does not count.
+  CHECK(worst_gap < took / 4);
 }
 
 // ---- 6: each error its own cause ---------------------------------------------------------------

@@ -18,6 +18,7 @@
 #include "support.hpp"
 
 using namespace cofs;
+using cofs::test::in_child;
 using cofs::test::TempDir;
 using cofs::test::write_file;
 
@@ -33,26 +34,6 @@ std::shared_ptr<LocalFileSystem> make_fs(const std::string& engine) {
 std::string expected_engine(const std::string& engine) {
   if (engine == "uring" && std::string(get_loop().reactor_name()) != "io_uring") return "aio";
   return engine;
-}
-
-/// Runs `body` in a forked child; returns its exit status (0: every check held).
-template <class F>
-int in_child(F body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 1;
-    try {
-      code = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-      code = 2;
-    }
-    std::fflush(stderr);
-    ::_exit(code);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
 template <class E, class F>

@@ -12,6 +12,7 @@
 #include "support.hpp"
 
 using namespace cofs;
+using cofs::test::in_child;
 using cofs::test::TempDir;
 using cofs::test::write_file;
 using Names = std::vector<std::string>;
@@ -50,26 +51,6 @@ struct LinkedTree {
     std::filesystem::create_directory_symlink(outside, root + "/ext");
   }
 };
-
-/// Runs `body` in a forked child; its exit status (0: every check held).
-template <class F>
-int in_child(F body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 1;
-    try {
-      code = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-      code = 2;
-    }
-    std::fflush(stderr);
-    ::_exit(code);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
-}
 
 }  // namespace
 

@@ -40,17 +40,7 @@ std::string wait_bounded(pid_t pid, std::chrono::milliseconds limit) {
 }  // namespace
 
 TEST_CASE("memory store: children forked while threads hold its lock use it afresh",
-          "[memory][fork]") {
-#if defined(__SANITIZE_THREAD__)
-  WARN("skipped: ThreadSanitizer does not support threads after fork");
-  return;
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-  // GCC 12's AddressSanitizer does not take its allocator's locks around fork(): a child forked
-  // while another thread allocates hangs inside the sanitizer, whatever cofs does.
-  WARN("skipped: AddressSanitizer's allocator is not fork-safe under load");
-  return;
-#endif
+          "[memory][fork][fork-load]") {
   auto store = cofs::MemoryFileSystem::global_store();
   {
     auto fs = std::make_shared<cofs::MemoryFileSystem>(nullptr, store);

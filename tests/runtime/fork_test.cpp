@@ -245,14 +245,8 @@ int child_uses_cofs(const std::string& dir, int n) {
 }  // namespace
 
 TEST_CASE("fork: 40 forks while 4 threads are busy in cofs; every child uses cofs afresh",
-          "[loop][fork][load]") {
+          "[loop][fork][fork-load]") {
   SKIP_FORK_UNDER_TSAN();
-#ifdef RT_TEST_LSAN
-  // GCC 12's AddressSanitizer does not take its allocator's locks around fork(): a child forked
-  // while another thread allocates hangs inside the sanitizer, whatever cofs does.
-  WARN("skipped: AddressSanitizer's allocator is not fork-safe under load");
-  return;
-#endif
   auto dir = std::filesystem::temp_directory_path() / ("cofs-fork-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::atomic<bool> stop{false};
