@@ -63,8 +63,9 @@ constexpr bool kForkSupported = true;
     return;                                                               \
   }
 
+/// Forks a child that runs `body` and exits with its result; returns the child's pid.
 template <class F>
-int in_child(F body, bool use_exit = false) {
+pid_t start_child(F body, bool use_exit = false) {
   std::fflush(nullptr);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
@@ -85,6 +86,13 @@ int in_child(F body, bool use_exit = false) {
     if (use_exit) std::exit(code);  // runs static destructors: the child's default loop stops
     ::_exit(code);
   }
+  return pid;
+}
+
+/// Runs `body` in a forked child and waits for it; returns its wait status.
+template <class F>
+int in_child(F body, bool use_exit = false) {
+  const pid_t pid = start_child(std::move(body), use_exit);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   return status;
@@ -287,22 +295,7 @@ TEST_CASE("fork: 40 forks while 4 threads are busy in cofs; every child uses cof
   REQUIRE(eventually([&] { return rounds.load() > 20; }, 10000ms));
   std::vector<std::string> outcomes;
   for (int n = 0; n < 40; ++n) {
-    std::fflush(nullptr);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-#ifdef RT_TEST_LSAN
-      g_in_child = true;
-#endif
-      int code = 102;
-      try {
-        code = child_uses_cofs(dir.string(), n);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "child %d: %s\n", n, e.what());
-        code = 100;
-      }
-      ::_exit(code);
-    }
+    const pid_t pid = start_child([&] { return child_uses_cofs(dir.string(), n); });
     outcomes.push_back(wait_bounded(pid, 15000ms));
     std::this_thread::sleep_for(std::chrono::microseconds(500 * (n % 5)));  // vary the moment
   }
