@@ -11,9 +11,6 @@
 #include "cofs/fs/callback.hpp"
 #include "cofs/memory/memory_fs.hpp"
 #include "cofs/runtime/io_loop.hpp"
-#include "helpers.hpp"
-
-using namespace rt_test;
 
 namespace {
 

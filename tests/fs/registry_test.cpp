@@ -1,8 +1,8 @@
 // The registry, URLs, open(), user backends, AsyncFileSystemWrapper's limit, and bad input.
 #include <catch2/catch.hpp>
 
-#include "blocking_memory.hpp"
 #include "cofs/cofs.hpp"
+#include "memory/blocking_memory.hpp"
 
 using namespace cofs;
 using cofs::testing::BlockingMemory;
