@@ -39,7 +39,7 @@ double seconds_since(Clock::time_point t0) {
 std::shared_ptr<cofs::HTTPFileSystem> make_fs() {
   cofs::HTTPOptions o;
   o.client.http_version = cofs::http::HttpVersion::http1_1;
-  return std::make_shared<cofs::HTTPFileSystem>(o);
+  return std::make_shared<cofs::HTTPFileSystem>(nullptr, o);
 }
 
 /// The reference: libcurl driven the simplest way, each body kept in fresh memory as cat keeps

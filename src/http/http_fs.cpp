@@ -54,6 +54,10 @@ Task<void> store_chunk(AsyncFile& out, std::span<const std::byte> chunk, const s
   }
 }
 
+const char* upload_verb(http::UploadMethod m) noexcept {
+  return m == http::UploadMethod::post ? "POST" : "PUT";
+}
+
 bool ends_with_slash(std::string_view s) {
   return !s.empty() && s.back() == '/';
 }
@@ -83,7 +87,7 @@ FileInfo info_from(const std::string& url, const Response& r) {
   }
   if (i.is_dir()) size = 0;
   i.size = size.value_or(0);
-  i.extra["size_known"] = size ? "true" : "false";
+  i.size_known = size.has_value();
   if (const std::string* lm = r.header("Last-Modified")) {
     if (auto t = http::detail::parse_http_date(*lm))
       i.mtime = std::chrono::system_clock::time_point(std::chrono::seconds(*t));
@@ -99,11 +103,6 @@ FileInfo info_from(const std::string& url, const Response& r) {
   }
   i.extra["accept_ranges"] = ranges;
   return i;
-}
-
-bool size_known(const FileInfo& i) {
-  auto it = i.extra.find("size_known");
-  return it == i.extra.end() || it->second == "true";
 }
 
 std::string ranges_of(const FileInfo& i) {
@@ -122,7 +121,7 @@ std::vector<FileInfo> listing_entries(std::string_view page, const std::string& 
     i.name = prefix + std::string(trim_slash(std::string_view(link).substr(base.size())));
     i.type = ends_with_slash(link) ? FileType::directory : FileType::file;
     i.extra["url"] = link;
-    if (i.is_file()) i.extra["size_known"] = "false";
+    i.size_known = !i.is_file();
     out.push_back(std::move(i));
   }
   return out;
@@ -148,14 +147,12 @@ struct Fd {
 
 }  // namespace
 
-HTTPFileSystem::HTTPFileSystem(HTTPOptions options, std::shared_ptr<IoLoop> loop)
+HTTPFileSystem::HTTPFileSystem(std::shared_ptr<IoLoop> loop, HTTPOptions options)
     : FileSystem(std::move(loop)),
       options_(std::move(options)),
       client_(FileSystem::loop(), options_.client) {
-  if (options_.upload_method != "PUT" && options_.upload_method != "POST")
-    throw InvalidArgumentError("HTTPFileSystem", options_.upload_method,
-                               "the upload method is PUT or POST");
   if (options_.block_size == 0) options_.block_size = 5 << 20;
+  if (options_.batch_size) set_batch_size(options_.batch_size);
 }
 
 HTTPFileSystem::~HTTPFileSystem() = default;
@@ -197,7 +194,7 @@ Task<FileInfo> HTTPFileSystem::info_of(std::string url, const char* op) {
     std::rethrow_exception(http::status_error(r.status, op, url));
   if (r.status >= 200 && r.status < 300) {
     FileInfo i = info_from(url, r);
-    if (i.is_dir() || size_known(i)) co_return i;
+    if (i.is_dir() || i.size_known) co_return i;
   }
   // HEAD failed (not every server allows it) or gave no size: GET the first byte, whose
   // Content-Range (or, when Range is ignored, Content-Length) gives the size.
@@ -278,7 +275,7 @@ Task<std::vector<FileInfo>> HTTPFileSystem::list(std::string url, bool sizes) {
         } catch (const LoopStoppedError&) {
           throw;
         } catch (const Error&) {
-          entry.extra["size_known"] = "false";
+          entry.size_known = false;
         }
       }
     }
@@ -295,7 +292,7 @@ Task<Bytes> HTTPFileSystem::do_cat_file(std::string url, std::optional<std::int6
       (start && *start < 0 && end) || (end && *end < 0) || (start && end && *start == *end);
   if (needs_size) {
     FileInfo i = co_await info_of(url, "cat_file");
-    if (size_known(i)) {
+    if (i.size_known) {
       auto [s, e] = resolve_range("cat_file", url, start, end, i.size);
       if (s == e) co_return Bytes();
       range = ByteRange{static_cast<std::int64_t>(s), static_cast<std::int64_t>(e)};
@@ -351,7 +348,7 @@ Task<std::unique_ptr<AsyncFile>> HTTPFileSystem::do_open(std::string url, OpenMo
   std::optional<std::uint64_t> size;
   if (options.size) {
     size = options.size;
-  } else if (size_known(i)) {
+  } else if (i.size_known) {
     size = i.size;
   }
   std::string ranges = ranges_of(i);
@@ -385,7 +382,7 @@ Task<void> HTTPFileSystem::do_get_file(std::string rpath, std::string lpath, Cal
   if (ends_with_slash(s.response().url))
     throw IsADirectoryError("get_file", rpath, "is a directory: use get(recursive)");
   FileInfo head = info_from(rpath, s.response());
-  if (cb) cb->set_size(size_known(head) ? std::optional(head.size) : std::nullopt);
+  if (cb) cb->set_size(head.size_known ? std::optional(head.size) : std::nullopt);
   // Written whole or not at all (the local backend's atomic writer): a body cut short, a reset
   // connection or a full disk leaves the old file as it was; the file is dropped unclosed.
   std::unique_ptr<AsyncFile> out = co_await open_get_target(lpath);
@@ -402,7 +399,7 @@ Task<void> HTTPFileSystem::do_get_file(std::string rpath, std::string lpath, Cal
 
 Task<void> HTTPFileSystem::do_pipe_file(std::string url, Bytes data) {
   Request put;
-  put.method = options_.upload_method;
+  put.method = upload_verb(options_.upload_method);
   put.url = url;
   put.operation = "pipe_file";
   put.body = data.span();
@@ -431,7 +428,7 @@ Task<void> HTTPFileSystem::do_put_file(std::string lpath, std::string rpath, Cal
   if (cb) cb->set_size(size);
   std::uint64_t reported = 0;  // a retry reads from 0 again: report only new bytes
   Request put;
-  put.method = options_.upload_method;
+  put.method = upload_verb(options_.upload_method);
   put.url = rpath;
   put.operation = "put_file";
   put.source_size = size;

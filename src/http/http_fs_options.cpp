@@ -76,19 +76,18 @@ std::shared_ptr<FileSystem> HTTPFileSystem::from_options(const Options& options,
   if (auto v = r.integer("cache_blocks")) o.cache_blocks = static_cast<std::size_t>(*v);
   if (auto v = r.string("method")) {
     if (*v == "put" || *v == "PUT") {
-      o.upload_method = "PUT";
+      o.upload_method = http::UploadMethod::put;
     } else if (*v == "post" || *v == "POST") {
-      o.upload_method = "POST";
+      o.upload_method = http::UploadMethod::post;
     } else {
-      throw InvalidArgumentError("http", "method", "put or post");
+      throw InvalidArgumentError("http options", "method",
+                                 "unknown upload method '" + *v + "': use put or post");
     }
   }
   if (auto v = r.boolean("webdav")) o.webdav = *v;
-  auto batch = r.integer("batch_size");
+  if (auto v = r.integer("batch_size")) o.batch_size = static_cast<BatchSize>(*v);
   r.finish();
-  auto fs = std::make_shared<HTTPFileSystem>(std::move(o), std::move(loop));
-  if (batch) fs->set_batch_size(*batch);
-  return fs;
+  return std::make_shared<HTTPFileSystem>(std::move(loop), std::move(o));
 }
 
 }  // namespace cofs

@@ -17,7 +17,7 @@ std::unique_ptr<Backend> make(bool tls) {
   o.client.retry_backoff = std::chrono::milliseconds(10);
   o.block_size = 64 << 10;
   auto b = std::make_unique<Backend>();
-  b->fs = std::make_shared<HTTPFileSystem>(o);
+  b->fs = std::make_shared<HTTPFileSystem>(nullptr, o);
   std::string dir = "/conf/" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   b->root = tls ? test::nginx().tls_url(dir) : test::nginx().url(dir);
   b->fs->makedirs(b->root, true);

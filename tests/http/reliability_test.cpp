@@ -59,7 +59,7 @@ std::string error_of(const std::function<void()>& f) {
 
 TEST_CASE("streamed gzip decoding to 128 MiB: get_file and open().read(), bounded buffer",
           "[http][gzip]") {
-  auto fs = std::make_shared<cofs::HTTPFileSystem>(quick());
+  auto fs = std::make_shared<cofs::HTTPFileSystem>(nullptr, quick());
   const std::string url = fault_server().url("/gzipzeros/128");
   char tmpl[] = "/tmp/cofs-http-gz-XXXXXX";
   const stdfs::path dir = mkdtemp(tmpl);
@@ -265,7 +265,7 @@ TEST_CASE("links: entities, quotes and attributes around href", "[http][links]")
 TEST_CASE("ls of a large listing parses off the loop: a timer keeps firing", "[http][links]") {
   cofs::HTTPOptions o = quick();
   o.ls_sizes = false;
-  auto fs = std::make_shared<cofs::HTTPFileSystem>(o);
+  auto fs = std::make_shared<cofs::HTTPFileSystem>(nullptr, o);
   cofs::IoLoop& loop = fs->loop();
   const std::string url = fault_server().url("/listing/100000/");
   bool listing = true;
@@ -390,7 +390,7 @@ TEST_CASE("max_body_size: endless and bomb bodies fail cleanly, lying lengths ar
           "[http][limits]") {
   cofs::HTTPOptions o = quick();
   o.client.max_body_size = kMiB;
-  auto fs = std::make_shared<cofs::HTTPFileSystem>(o);
+  auto fs = std::make_shared<cofs::HTTPFileSystem>(nullptr, o);
   try {
     fs->cat_file(fault_server().url("/endless"));
     FAIL("no exception");
@@ -417,7 +417,7 @@ TEST_CASE("max_body_size: endless and bomb bodies fail cleanly, lying lengths ar
 
   // Unlimited (the default): a 1 TiB Content-Length with a 5-byte body is a short body, never
   // bad_alloc.
-  auto unlimited = std::make_shared<cofs::HTTPFileSystem>(quick());
+  auto unlimited = std::make_shared<cofs::HTTPFileSystem>(nullptr, quick());
   try {
     unlimited->cat_file(fault_server().url("/lying/1099511627776/5"));
     FAIL("no exception");

@@ -19,7 +19,12 @@ struct FileInfo {
 
   std::string name;  // the full path (or URL) of the entry, without a trailing slash
   FileType type = FileType::file;
-  std::uint64_t size = 0;  // for links: the target's size
+  std::uint64_t size = 0;  // for links: the target's size; 0 when not size_known
+  /// False where the backend could not learn the size: an HTTP server that sends neither a
+  /// Content-Length nor a Content-Range, a listed URL not asked (ls_sizes off) or that would not
+  /// answer. A plain flag beside `size`, not an optional size, because every other backend always
+  /// knows it and `size` stays a number for them (du, sizes, sorting).
+  bool size_known = true;
   std::optional<TimePoint> mtime;
   std::optional<TimePoint> created;
   std::optional<std::uint32_t> mode;  // st_mode, type bits included

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,19 +17,25 @@
 
 namespace cofs {
 
+namespace http {
+/// The request that stores a whole file (pipe_file, put_file, written files).
+enum class UploadMethod { put, post };
+}  // namespace http
+
 struct HTTPOptions {
   http::ClientOptions client;
-  bool simple_links = true;           // ls also takes bare http(s) URLs in a page's text
-  bool ls_sizes = true;               // ls asks each listed file for its size (HEAD, concurrently)
-  std::size_t block_size = 5 << 20;   // read block of random-access files
-  std::size_t cache_blocks = 4;       // blocks a random-access file keeps (LRU)
-  std::string upload_method = "PUT";  // or "POST": for pipe_file, put_file and written files
+  bool simple_links = true;          // ls also takes bare http(s) URLs in a page's text
+  bool ls_sizes = true;              // ls asks each listed file for its size (HEAD, concurrently)
+  std::size_t block_size = 5 << 20;  // read block of random-access files
+  std::size_t cache_blocks = 4;      // blocks a random-access file keeps (LRU)
+  http::UploadMethod upload_method = http::UploadMethod::put;
   bool webdav = true;  // the server takes PUT/DELETE/MKCOL (what capabilities() reports)
+  std::optional<BatchSize> batch_size;  // of bulk calls; unset: the configured default
 };
 
 class HTTPFileSystem : public FileSystem {
  public:
-  explicit HTTPFileSystem(HTTPOptions options = {}, std::shared_ptr<IoLoop> loop = nullptr);
+  explicit HTTPFileSystem(std::shared_ptr<IoLoop> loop = nullptr, HTTPOptions options = {});
   ~HTTPFileSystem() override;
 
   /// String options: headers ("Name: value" lines), basic_auth ("user:password"), bearer_token,
