@@ -37,7 +37,8 @@ constexpr int kSmallFiles = 10'000;
 constexpr std::size_t kSmallSize = 4096;
 constexpr std::uint64_t kBigSize = std::uint64_t{1} << 30;
 constexpr int kDirs = 1000, kFilesPerDir = 100;
-const char* const kEngines[] = {"uring", "aio", "threads"};
+constexpr cofs::LocalEngine kEngines[] = {cofs::LocalEngine::uring, cofs::LocalEngine::aio,
+                                          cofs::LocalEngine::threads};
 
 cofs::Task<void> call(const std::function<void()>& fn) {
   fn();
@@ -272,8 +273,10 @@ double find1_seconds(const std::string& tree) {
 
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--rss-child") {
+    auto engine = cofs::parse_local_engine(argv[2]);
+    if (!engine) return 6;
     auto fs =
-        std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = argv[2]});
+        std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = *engine});
     return fs->cat_file(argv[3]).size() == kBigSize ? 0 : 5;
   }
   std::string root = argc > 1 ? argv[1] : "/tmp/cofs-bench-local";
@@ -300,7 +303,7 @@ int main(int argc, char** argv) {
               kSmallFiles / seq);
   std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "liburing QD64 linked", ref * 1e3,
               kSmallFiles / ref);
-  for (const char* e : kEngines) {
+  for (cofs::LocalEngine e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     // cat keeps every result, so it is paired with the reference keeping its results too: both
     // fault in 40 MB of fresh memory, and free it within the timing.
@@ -316,8 +319,8 @@ int main(int argc, char** argv) {
     std::printf(
         "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
         "  (paired liburing keeping results %.1f ms: %.2fx)\n",
-        (std::string("cofs cat ") + fs->engine()).c_str(), t * 1e3, kSmallFiles / t, ref / t,
-        seq / t, kept_ref * 1e3, kept_ref / t);
+        (std::string("cofs cat ") + cofs::to_string(fs->engine())).c_str(), t * 1e3,
+        kSmallFiles / t, ref / t, seq / t, kept_ref * 1e3, kept_ref / t);
     // The same reads with each result dropped as it arrives, as the two loops above do: no
     // 40 MB of fresh result memory to fault in, so this is the engine's own speed, at the window
     // cat uses by default on this engine.
@@ -333,23 +336,24 @@ int main(int argc, char** argv) {
     std::printf(
         "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
         "  (window %ld; paired liburing %.1f ms: %.2fx)\n",
-        (std::string("cofs cat_file ") + fs->engine()).c_str(), d * 1e3, kSmallFiles / d, ref / d,
-        seq / d, static_cast<long>(window), paired_ref * 1e3, paired_ref / d);
+        (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), d * 1e3,
+        kSmallFiles / d, ref / d, seq / d, static_cast<long>(window), paired_ref * 1e3,
+        paired_ref / d);
   }
 
   // 2. one large file
   double fio = fio_seconds(big);
   std::printf("\ncat_file of 1 GiB (best of 3)\n");
   std::printf("  %-22s %8.1f ms  %8.2f GiB/s\n", "fio psync bs=1M", fio * 1e3, 1 / fio);
-  for (const char* e : kEngines) {
+  for (cofs::LocalEngine e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     double t = best_of(3, [&] {
       if (fs->cat_file(big).size() != kBigSize) std::exit(4);
     });
-    long rss = peak_rss_of_cat_file(e, big);
+    long rss = peak_rss_of_cat_file(cofs::to_string(e), big);
     std::printf("  %-22s %8.1f ms  %8.2f GiB/s  %.2fx fio  peak RSS %.3f GiB\n",
-                (std::string("cofs cat_file ") + fs->engine()).c_str(), t * 1e3, 1 / t, fio / t,
-                rss / double(1 << 30));
+                (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), t * 1e3,
+                1 / t, fio / t, rss / double(1 << 30));
     // fio's own pattern: 1 MiB reads into memory that is reused (a file object's chunks).
     double s = best_of(3, [&] {
       cofs::File f = fs->open(big, "rb", {.block_size = 1 << 20});
@@ -358,14 +362,15 @@ int main(int argc, char** argv) {
       if (total != kBigSize) std::exit(4);
     });
     std::printf("  %-22s %8.1f ms  %8.2f GiB/s  %.2fx fio\n",
-                (std::string("cofs 1M chunks ") + fs->engine()).c_str(), s * 1e3, 1 / s, fio / s);
+                (std::string("cofs 1M chunks ") + cofs::to_string(fs->engine())).c_str(), s * 1e3,
+                1 / s, fio / s);
   }
 
   // 3. find
   double f1 = find1_seconds(tree);
   std::printf("\nfind over %d files in %d directories (best of 5)\n", kDirs * kFilesPerDir, kDirs);
   std::printf("  %-22s %8.1f ms\n", "find(1)", f1 * 1e3);
-  for (const char* e : kEngines) {
+  for (cofs::LocalEngine e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     std::size_t n = 0;
     double t = best_of(5, [&] { n = fs->find(tree).size(); });
@@ -373,8 +378,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "find found %zu\n", n);
       return 6;
     }
-    std::printf("  %-22s %8.1f ms  %.2fx find(1)\n", (std::string("cofs ") + fs->engine()).c_str(),
-                t * 1e3, f1 / t);
+    std::printf("  %-22s %8.1f ms  %.2fx find(1)\n",
+                (std::string("cofs ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, f1 / t);
   }
   return 0;
 }

@@ -107,8 +107,11 @@ cofs::Task<std::size_t> count_lines(cofs::FileSystem& fs, std::string path) {
 }
 
 void local_part(const stdfs::path& dir) {
+  // The engine is chosen by COFS_LOCAL_ENGINE, else the first of uring, aio, threads that starts;
+  // LocalOptions{.engine = cofs::LocalEngine::threads} (or {{"engine", "threads"}}) forces one.
   auto fs = cofs::filesystem("file");
-  std::printf("local: engine-backed filesystem on %s\n", dir.c_str());
+  std::printf("local: the %s engine, on %s\n",
+              cofs::to_string(static_cast<cofs::LocalFileSystem&>(*fs).engine()), dir.c_str());
   const std::string root = (dir / "data").string();
   fs->makedirs(root, true);
   // blocking style

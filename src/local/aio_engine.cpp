@@ -92,7 +92,7 @@ class AioEngine final : public ThreadsEngine {
     }
   }
 
-  EngineKind kind() const noexcept override { return EngineKind::aio; }
+  LocalEngine kind() const noexcept override { return LocalEngine::aio; }
 
   Task<int> open(const char* path, int flags, mode_t mode) override {
     if (direct_ && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_DIRECTORY)) {

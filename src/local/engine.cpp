@@ -19,26 +19,33 @@
 #include <set>
 #include <system_error>
 
-namespace cofs::local {
+namespace cofs {
 
-const char* to_string(EngineKind k) noexcept {
-  switch (k) {
-    case EngineKind::uring:
+const char* to_string(LocalEngine engine) noexcept {
+  switch (engine) {
+    case LocalEngine::automatic:
+      return "automatic";
+    case LocalEngine::uring:
       return "uring";
-    case EngineKind::aio:
+    case LocalEngine::aio:
       return "aio";
-    case EngineKind::threads:
+    case LocalEngine::threads:
       return "threads";
   }
   return "?";
 }
 
-std::optional<EngineKind> parse_engine_kind(std::string_view name) noexcept {
-  if (name == "uring" || name == "io_uring") return EngineKind::uring;
-  if (name == "aio" || name == "libaio") return EngineKind::aio;
-  if (name == "threads" || name == "thread") return EngineKind::threads;
+std::optional<LocalEngine> parse_local_engine(std::string_view name) noexcept {
+  if (name == "automatic" || name == "auto") return LocalEngine::automatic;
+  if (name == "uring" || name == "io_uring") return LocalEngine::uring;
+  if (name == "aio" || name == "libaio") return LocalEngine::aio;
+  if (name == "threads" || name == "thread") return LocalEngine::threads;
   return std::nullopt;
 }
+
+}  // namespace cofs
+
+namespace cofs::local {
 
 // ---- helpers on the primitives ---------------------------------------------------------------
 
@@ -183,12 +190,12 @@ Task<int> Engine::read_file(const char* path, Bytes& out) {
 }
 
 Engine& Engine::for_file(int fd, const struct statx& st) {
-  if (kind() == EngineKind::threads || !is_special_file(fd, st)) return *this;
+  if (kind() == LocalEngine::threads || !is_special_file(fd, st)) return *this;
   return threads_engine();
 }
 
 Engine& Engine::threads_engine() {
-  if (kind() == EngineKind::threads) return *this;
+  if (kind() == LocalEngine::threads) return *this;
   if (!threads_) threads_ = make_threads_engine(loop_);
   return *threads_;
 }
@@ -348,15 +355,16 @@ void notice(std::string line) {
   g_notices.push_back(std::move(line));
 }
 
-std::optional<EngineKind> engine_from_env() {
+/// COFS_LOCAL_ENGINE; a name that is not an engine is said once, and the probe decides.
+LocalEngine engine_from_env() {
   const char* env = std::getenv("COFS_LOCAL_ENGINE");
-  if (env == nullptr || *env == '\0') return std::nullopt;
-  auto kind = parse_engine_kind(env);
-  if (!kind) {
+  if (env == nullptr || *env == '\0') return LocalEngine::automatic;
+  auto engine = parse_local_engine(env);
+  if (!engine) {
     notice(std::string("COFS_LOCAL_ENGINE='") + env +
-           "' is not an engine (uring, aio, threads); probing instead");
+           "' is not an engine (automatic, uring, aio, threads); probing instead");
   }
-  return kind;
+  return engine.value_or(LocalEngine::automatic);
 }
 
 }  // namespace
@@ -367,18 +375,19 @@ std::vector<std::string> engine_notices() {
 }
 
 std::unique_ptr<Engine> make_engine(IoLoop& loop, const EngineOptions& options) {
-  std::optional<EngineKind> want = options.engine;
-  if (!want) want = engine_from_env();
-  EngineKind first = want.value_or(EngineKind::uring);
-  static constexpr EngineKind kOrder[] = {EngineKind::uring, EngineKind::aio, EngineKind::threads};
+  LocalEngine want = options.engine;
+  if (want == LocalEngine::automatic) want = engine_from_env();
+  const LocalEngine first = want == LocalEngine::automatic ? LocalEngine::uring : want;
+  static constexpr LocalEngine kOrder[] = {LocalEngine::uring, LocalEngine::aio,
+                                           LocalEngine::threads};
   std::size_t i = 0;
   while (kOrder[i] != first) ++i;
   for (; i < 2; ++i) {
     try {
-      if (kOrder[i] == EngineKind::uring) return make_uring_engine(loop, options);
+      if (kOrder[i] == LocalEngine::uring) return make_uring_engine(loop, options);
       return make_aio_engine(loop, options);
     } catch (const std::exception& e) {
-      EngineKind next = kOrder[i + 1];
+      LocalEngine next = kOrder[i + 1];
       notice(std::string("local engine '") + to_string(kOrder[i]) + "' cannot start (" + e.what() +
              "); falling back to '" + to_string(next) + "'");
     }

@@ -21,13 +21,12 @@
 #include <vector>
 
 #include "cofs/fs/bytes.hpp"
+#include "cofs/local/local_engine.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/task.hpp"
 #include "cofs/runtime/thread_pool.hpp"
 
 namespace cofs::local {
-
-enum class EngineKind { uring, aio, threads };
 
 /// The offset of a pread/pwrite that reads or writes at the file position, advancing it: how
 /// streams (pipes, sockets, character devices), which have no offsets, are read and written.
@@ -39,13 +38,9 @@ inline bool is_stream(const struct statx& st) noexcept {
   return S_ISFIFO(st.stx_mode) || S_ISSOCK(st.stx_mode) || S_ISCHR(st.stx_mode);
 }
 
-const char* to_string(EngineKind k) noexcept;
-/// "uring" / "io_uring", "aio" / "libaio", "threads"; nullopt otherwise.
-std::optional<EngineKind> parse_engine_kind(std::string_view name) noexcept;
-
 struct EngineOptions {
-  /// The filesystem's `engine` option; unset: COFS_LOCAL_ENGINE, then the automatic probe.
-  std::optional<EngineKind> engine;
+  /// The filesystem's `engine` option; automatic: COFS_LOCAL_ENGINE, then the probe.
+  LocalEngine engine = LocalEngine::automatic;
   /// aio: read regular files opened read-only with O_DIRECT (through aligned bounce buffers).
   bool direct_io = false;
   /// Test hooks: make the io_uring probe / io_setup fail as if the kernel refused them. Also
@@ -84,7 +79,7 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  virtual EngineKind kind() const noexcept = 0;
+  virtual LocalEngine kind() const noexcept = 0;  // never automatic
   const char* name() const noexcept { return to_string(kind()); }
   /// Whether `open` of a FIFO waits for the other end as open(2) does (io_uring's does not).
   virtual bool open_waits_for_fifo() const noexcept { return true; }

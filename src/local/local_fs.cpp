@@ -142,12 +142,7 @@ bool fsync_by_default() {
 
 local::EngineOptions engine_options(const LocalOptions& o) {
   local::EngineOptions e;
-  if (o.engine) {
-    e.engine = local::parse_engine_kind(*o.engine);
-    if (!e.engine)
-      throw InvalidArgumentError("file options", "engine",
-                                 "unknown engine '" + *o.engine + "': use uring, aio or threads");
-  }
+  e.engine = o.engine;
   e.direct_io = o.direct_io;
   e.fail_uring_probe = o.fail_uring_probe;
   e.fail_aio_setup = o.fail_aio_setup;
@@ -169,7 +164,14 @@ std::shared_ptr<FileSystem> LocalFileSystem::from_options(const Options& options
                                                           std::shared_ptr<IoLoop> loop) {
   OptionReader r("file", options);
   LocalOptions o;
-  o.engine = r.string("engine");
+  if (auto name = r.string("engine")) {
+    auto engine = parse_local_engine(*name);
+    if (!engine)
+      throw InvalidArgumentError(
+          "file options", "engine",
+          "unknown engine '" + *name + "': use automatic, uring, aio or threads");
+    o.engine = *engine;
+  }
   o.direct_io = r.boolean("direct_io").value_or(false);
   o.fsync = r.boolean("fsync");
   o.fail_uring_probe = r.boolean("fail_uring_probe").value_or(false);
@@ -184,8 +186,8 @@ std::optional<BatchSize> LocalFileSystem::default_batch_cap(bool local_files) co
   return engine_->concurrency_limit();
 }
 
-const char* LocalFileSystem::engine() const noexcept {
-  return engine_->name();
+LocalEngine LocalFileSystem::engine() const noexcept {
+  return engine_->kind();
 }
 
 std::string LocalFileSystem::strip_protocol(std::string_view p) const {

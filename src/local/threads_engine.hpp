@@ -11,7 +11,7 @@ class ThreadsEngine : public Engine {
  public:
   explicit ThreadsEngine(IoLoop& loop) noexcept : Engine(loop) {}
 
-  EngineKind kind() const noexcept override { return EngineKind::threads; }
+  LocalEngine kind() const noexcept override { return LocalEngine::threads; }
   Task<int> open(const char* path, int flags, mode_t mode) override;
   Task<int> close(int fd) override;
   Task<long> pread(int fd, void* buf, std::size_t n, std::uint64_t offset) override;

@@ -331,7 +331,7 @@ class UringEngine final : public Engine {
     slots_ = slot_table_for(ring_, loop_);
   }
 
-  EngineKind kind() const noexcept override { return EngineKind::uring; }
+  LocalEngine kind() const noexcept override { return LocalEngine::uring; }
   bool open_waits_for_fifo() const noexcept override { return false; }
   std::optional<long> concurrency_limit() const noexcept override {
     if (slots_ == nullptr) return std::nullopt;

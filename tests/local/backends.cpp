@@ -9,7 +9,7 @@ namespace cofs::testing {
 
 namespace {
 
-std::unique_ptr<Backend> local_backend(std::string engine) {
+std::unique_ptr<Backend> local_backend(LocalEngine engine) {
   auto b = std::make_unique<Backend>();
   auto dir = std::make_shared<test::TempDir>();
   b->fs = std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine});
@@ -22,9 +22,9 @@ std::unique_ptr<Backend> local_backend(std::string engine) {
 }  // namespace
 
 std::vector<BackendSpec> conformance_backends() {
-  return {{"local-uring", [] { return local_backend("uring"); }},
-          {"local-aio", [] { return local_backend("aio"); }},
-          {"local-threads", [] { return local_backend("threads"); }}};
+  return {{"local-uring", [] { return local_backend(LocalEngine::uring); }},
+          {"local-aio", [] { return local_backend(LocalEngine::aio); }},
+          {"local-threads", [] { return local_backend(LocalEngine::threads); }}};
 }
 
 }  // namespace cofs::testing

@@ -25,21 +25,21 @@ using cofs::test::write_file;
 
 namespace {
 
-std::vector<EngineKind> kinds_for(IoLoop& loop) {
-  std::vector<EngineKind> k{EngineKind::aio, EngineKind::threads};
-  if (loop.ring() != nullptr) k.insert(k.begin(), EngineKind::uring);
+std::vector<LocalEngine> kinds_for(IoLoop& loop) {
+  std::vector<LocalEngine> k{LocalEngine::aio, LocalEngine::threads};
+  if (loop.ring() != nullptr) k.insert(k.begin(), LocalEngine::uring);
   return k;
 }
 
-std::unique_ptr<Engine> make(IoLoop& loop, EngineKind kind, bool direct = false) {
+std::unique_ptr<Engine> make(IoLoop& loop, LocalEngine kind, bool direct = false) {
   EngineOptions o;
   o.direct_io = direct;
   switch (kind) {
-    case EngineKind::uring:
+    case LocalEngine::uring:
       return make_uring_engine(loop, o);
-    case EngineKind::aio:
+    case LocalEngine::aio:
       return make_aio_engine(loop, o);
-    case EngineKind::threads:
+    case LocalEngine::threads:
       return make_threads_engine(loop);
   }
   return nullptr;
@@ -80,9 +80,9 @@ class ShortIoEngine final : public ThreadsEngine {
 
 TEST_CASE("engines: write, read back, offsets and holes", "[local][engine]") {
   LoopThread lt;
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     for (bool direct : {false, true}) {
-      if (direct && kind != EngineKind::aio) continue;
+      if (direct && kind != LocalEngine::aio) continue;
       DYNAMIC_SECTION(to_string(kind) << (direct ? " O_DIRECT" : "")) {
         TempDir dir;
         auto e = make(lt.loop, kind, direct);
@@ -140,7 +140,7 @@ TEST_CASE("engines: whole-file reads of every size", "[local][engine]") {
   // Around the uring engine's linked-read guess (64 KiB) and empty files.
   std::vector<std::size_t> sizes{0, 1, 4096, 65535, 65536, 65537, 1'000'003};
   for (std::size_t s : sizes) write_file(dir / std::to_string(s), pattern(s));
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       auto e = make(lt.loop, kind);
       for (std::size_t s : sizes) {
@@ -155,7 +155,7 @@ TEST_CASE("engines: whole-file reads of every size", "[local][engine]") {
 
 TEST_CASE("engines: metadata primitives return -errno", "[local][engine]") {
   LoopThread lt;
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       TempDir dir;
       auto e = make(lt.loop, kind);
@@ -209,7 +209,7 @@ TEST_CASE("engines: directory listing with details", "[local][engine]") {
   std::filesystem::create_directory(dir / "d");
   std::filesystem::create_symlink("a", dir / "link");
   std::filesystem::create_symlink("gone", dir / "dangling");
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       auto e = make(lt.loop, kind);
       DirListing l = lt.run(e->list_dir(dir.path(), true));
@@ -236,7 +236,7 @@ TEST_CASE("engines: directory listing with details", "[local][engine]") {
 
 TEST_CASE("engines: /proc and /sys files read whole", "[local][engine][special]") {
   LoopThread lt;
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       auto e = make(lt.loop, kind);
       // procfs reports size 0 and hands out one page per read: both must be read to the end.
@@ -274,7 +274,7 @@ TEST_CASE("engines: short reads and writes are resubmitted", "[local][engine]") 
   TempDir dir;
   std::string data = pattern(1000);
   write_file(dir / "f", data);
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       auto inner = make(lt.loop, kind);
       ShortIoEngine e(lt.loop, *inner);
@@ -304,7 +304,7 @@ TEST_CASE("engines: a file that changes size while read", "[local][engine]") {
   LoopThread lt;
   TempDir dir;
   std::string p = dir / "f";
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       auto e = make(lt.loop, kind);
       write_file(p, pattern(5000));
@@ -377,14 +377,14 @@ TEST_CASE("engine choice: option, environment, probe and fallback", "[local][eng
 
   SECTION("automatic probe") {
     auto e = make_engine(lt.loop, {});
-    CHECK(e->kind() == (ring ? EngineKind::uring : EngineKind::aio));
+    CHECK(e->kind() == (ring ? LocalEngine::uring : LocalEngine::aio));
   }
   SECTION("the uring probe fails on purpose: aio serves, with a notice") {
     EngineOptions o;
     o.fail_uring_probe = true;
     auto before = engine_notices().size();
     auto e = make_engine(lt.loop, o);
-    CHECK(e->kind() == EngineKind::aio);
+    CHECK(e->kind() == LocalEngine::aio);
     auto notices = engine_notices();
     REQUIRE(notices.size() == before + 1);
     CHECK(notices.back().find("'uring' cannot start") != std::string::npos);
@@ -394,38 +394,38 @@ TEST_CASE("engine choice: option, environment, probe and fallback", "[local][eng
     ::setenv("COFS_LOCAL_URING_PROBE_FAIL", "1", 1);
     auto e = make_engine(lt.loop, {});
     ::unsetenv("COFS_LOCAL_URING_PROBE_FAIL");
-    CHECK(e->kind() == EngineKind::aio);
+    CHECK(e->kind() == LocalEngine::aio);
   }
   SECTION("uring and aio both fail: threads serves") {
     EngineOptions o;
-    o.engine = EngineKind::uring;
+    o.engine = LocalEngine::uring;
     o.fail_uring_probe = true;
     o.fail_aio_setup = true;
     auto e = make_engine(lt.loop, o);
-    CHECK(e->kind() == EngineKind::threads);
+    CHECK(e->kind() == LocalEngine::threads);
     CHECK(engine_notices().back().find("falling back to 'threads'") != std::string::npos);
   }
   SECTION("the option beats the environment") {
     ::setenv("COFS_LOCAL_ENGINE", "threads", 1);
     auto from_env = make_engine(lt.loop, {});
     EngineOptions o;
-    o.engine = EngineKind::aio;
+    o.engine = LocalEngine::aio;
     auto from_option = make_engine(lt.loop, o);
     ::unsetenv("COFS_LOCAL_ENGINE");
-    CHECK(from_env->kind() == EngineKind::threads);
-    CHECK(from_option->kind() == EngineKind::aio);
+    CHECK(from_env->kind() == LocalEngine::threads);
+    CHECK(from_option->kind() == LocalEngine::aio);
   }
   SECTION("uring asked for on the epoll reactor falls back") {
     EngineOptions o;
-    o.engine = EngineKind::uring;
+    o.engine = LocalEngine::uring;
     auto e = make_engine(lt.loop, o);
-    CHECK(e->kind() == (ring ? EngineKind::uring : EngineKind::aio));
+    CHECK(e->kind() == (ring ? LocalEngine::uring : LocalEngine::aio));
   }
   SECTION("names") {
-    CHECK(parse_engine_kind("io_uring") == EngineKind::uring);
-    CHECK(parse_engine_kind("libaio") == EngineKind::aio);
-    CHECK(parse_engine_kind("threads") == EngineKind::threads);
-    CHECK_FALSE(parse_engine_kind("mmap"));
+    CHECK(parse_local_engine("io_uring") == LocalEngine::uring);
+    CHECK(parse_local_engine("libaio") == LocalEngine::aio);
+    CHECK(parse_local_engine("threads") == LocalEngine::threads);
+    CHECK_FALSE(parse_local_engine("mmap"));
   }
 }
 
@@ -434,7 +434,7 @@ TEST_CASE("uring engine: many concurrent whole-file reads", "[local][engine][uri
   TempDir dir;
   constexpr int kFiles = 3000;  // more than the direct-descriptor table: some take the slow path
   for (int i = 0; i < kFiles; ++i) write_file(dir / std::to_string(i), std::to_string(i * 31));
-  for (EngineKind kind : kinds_for(lt.loop)) {
+  for (LocalEngine kind : kinds_for(lt.loop)) {
     DYNAMIC_SECTION(to_string(kind)) {
       auto e = make(lt.loop, kind);
       std::vector<Task<std::string>> tasks;

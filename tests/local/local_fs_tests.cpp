@@ -24,15 +24,16 @@ using cofs::test::write_file;
 
 namespace {
 
-const char* const kEngines[] = {"uring", "aio", "threads"};
+constexpr LocalEngine kEngines[] = {LocalEngine::uring, LocalEngine::aio, LocalEngine::threads};
 
-std::shared_ptr<LocalFileSystem> make_fs(const std::string& engine) {
+std::shared_ptr<LocalFileSystem> make_fs(LocalEngine engine) {
   return std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine});
 }
 
 /// The engine that really serves a forced `engine` on this reactor.
-std::string expected_engine(const std::string& engine) {
-  if (engine == "uring" && std::string(get_loop().reactor_name()) != "io_uring") return "aio";
+LocalEngine expected_engine(LocalEngine engine) {
+  if (engine == LocalEngine::uring && std::string(get_loop().reactor_name()) != "io_uring")
+    return LocalEngine::aio;
   return engine;
 }
 
@@ -56,25 +57,24 @@ std::size_t count_entries(const std::string& dir) {
 
 TEST_CASE("local: the engine option, and fallback when io_uring cannot be used",
           "[local][fallback]") {
-  for (const char* e : kEngines) {
+  for (LocalEngine e : kEngines) {
     auto fs = make_fs(e);
     CHECK(fs->engine() == expected_engine(e));
   }
   // The probe made to fail on purpose: the filesystem still works, on aio.
   auto fs = std::make_shared<LocalFileSystem>(
-      nullptr, LocalOptions{.engine = "uring", .fail_uring_probe = true});
-  CHECK(std::string(fs->engine()) == "aio");
+      nullptr, LocalOptions{.engine = LocalEngine::uring, .fail_uring_probe = true});
+  CHECK(fs->engine() == LocalEngine::aio);
   auto both = std::make_shared<LocalFileSystem>(
       nullptr, LocalOptions{.fail_uring_probe = true, .fail_aio_setup = true});
-  CHECK(std::string(both->engine()) == "threads");
+  CHECK(both->engine() == LocalEngine::threads);
   TempDir dir;
   both->pipe_file(dir / "f", std::string_view("still works"));
   CHECK(both->cat_file(dir / "f") == "still works");
   // By name, with string options; a misspelt option is refused.
   auto named = filesystem("file", {{"engine", "threads"}});
-  CHECK(std::string(static_cast<LocalFileSystem&>(*named).engine()) == "threads");
+  CHECK(static_cast<LocalFileSystem&>(*named).engine() == LocalEngine::threads);
   CHECK_THROWS_AS(filesystem("file", {{"engin", "threads"}}), InvalidArgumentError);
-  CHECK_THROWS_AS(filesystem("local", {{"engine", "mmap"}}), InvalidArgumentError);
 }
 
 TEST_CASE("local: the probe-failure environment hook falls back (in a child)",
@@ -83,14 +83,14 @@ TEST_CASE("local: the probe-failure environment hook falls back (in a child)",
   int status = in_child([] {
     ::setenv("COFS_LOCAL_URING_PROBE_FAIL", "1", 1);
     auto f = std::make_shared<LocalFileSystem>();
-    return std::string(f->engine()) == "uring" ? 1 : 0;
+    return f->engine() == LocalEngine::uring ? 1 : 0;
   });
   CHECK(status == 0);
 }
 
 TEST_CASE("local: /proc and /sys files read correctly under every engine", "[local][special]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       Bytes status = fs->cat_file("/proc/self/status");
       CHECK(status.view().starts_with("Name:"));
@@ -125,8 +125,8 @@ TEST_CASE("local: 10,000 files read by one cat with RLIMIT_NOFILE at 256", "[loc
   }
   rlimit old{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       rlimit low = old;
       low.rlim_cur = 256;
@@ -165,9 +165,9 @@ TEST_CASE("local: uring reads beyond its 64 linked-read slots wait for one, in a
     if (i % 97 != 5)
       write_file(paths.back(), std::string(size_of(i), static_cast<char>('a' + i % 26)));
   }
-  auto fs = make_fs("uring");
+  auto fs = make_fs(LocalEngine::uring);
   // Under the epoll reactor there is no ring: the same reads then exercise the aio engine.
-  REQUIRE(std::string(fs->engine()) == expected_engine("uring"));
+  REQUIRE(fs->engine() == expected_engine(LocalEngine::uring));
   for (int pass = 0; pass < 2; ++pass) {
     CatResult r = fs->cat(paths, {.on_error = OnError::return_, .batch_size = kFiles});
     REQUIRE(r.size() == kFiles);
@@ -193,12 +193,12 @@ TEST_CASE("local: uring reads beyond its 64 linked-read slots wait for one, in a
 
 TEST_CASE("local: bulk calls default to no more than the engine runs at once", "[local][many]") {
   const BatchSize builtin = config::default_batch_size(true);
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       // The uring engine reads through 64 direct-descriptor slots: more would only queue.
       const BatchSize expected =
-          std::string(fs->engine()) == "uring" ? std::min<BatchSize>(builtin, 64) : builtin;
+          fs->engine() == LocalEngine::uring ? std::min<BatchSize>(builtin, 64) : builtin;
       CHECK(fs->resolve_batch("cat", std::nullopt, true) == expected);
       // Only the built-in default is capped: every level above it is taken as given.
       CHECK(fs->resolve_batch("cat", std::nullopt, false) == config::default_batch_size(false));
@@ -246,9 +246,9 @@ TEST_CASE("local: a named pipe is read and written as open(2) would, under every
     ::close(fd);
   };
   write_file(dir / "before", std::string(50'000, 'b'));
-  for (const char* e : kEngines) {
+  for (LocalEngine e : kEngines) {
     for (bool late : {false, true}) {
-      DYNAMIC_SECTION(e << (late ? ", writer opens late" : ", writer opens first")) {
+      DYNAMIC_SECTION(to_string(e) << (late ? ", writer opens late" : ", writer opens first")) {
         auto fs = make_fs(e);
         // A file read before: the uring engine reads the next file's first 50,000 bytes
         // straight into its result (and the rest into scratch), the pipe's too.
@@ -302,8 +302,8 @@ TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer
   TempDir dir;
   const std::string fifo = dir / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       const std::size_t before = open_fds();
       auto pending = [] {
@@ -352,8 +352,8 @@ TEST_CASE("local: a blocking call that timed out keeps its filesystem alive unti
     return sync(get_loop(),
                 []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
   };
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       const std::size_t pending_before = pending();
       for (int round = 0; round < 20; ++round) {
         auto fs = make_fs(e);
@@ -378,8 +378,8 @@ TEST_CASE("local: a file the uring engine read whole is closed when every read i
   // The uring engine leaves a file read whole open in its slot, for the next read's open to
   // replace. A FIFO shows whether its reader is still open: a writer's non-blocking open fails
   // with ENXIO only when no reader is left.
-  auto fs = make_fs("uring");
-  if (fs->engine() != "uring") {
+  auto fs = make_fs(LocalEngine::uring);
+  if (fs->engine() != LocalEngine::uring) {
     SUCCEED("no uring engine on this reactor");
     return;
   }
@@ -451,8 +451,8 @@ TEST_CASE("local: files of every size read whole, one after another and all at o
     write_file(paths.back(), data);
     contents.push_back(std::move(data));
   }
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       for (int pass = 0; pass < 2; ++pass) {
         for (std::size_t i = 0; i < paths.size(); ++i) {
@@ -470,8 +470,8 @@ TEST_CASE("local: files of every size read whole, one after another and all at o
 }
 
 TEST_CASE("local: a file changed between info and read", "[local]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       auto fs = make_fs(e);
       std::string p = dir / "f";
@@ -493,8 +493,8 @@ TEST_CASE("local: a file changed between info and read", "[local]") {
 }
 
 TEST_CASE("local: bad input raises the same clear errors under every engine", "[local][errors]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       auto fs = make_fs(e);
       LocalFileSystem& f = *fs;
@@ -544,12 +544,12 @@ TEST_CASE("local: bad input raises the same clear errors under every engine", "[
 
 TEST_CASE("local: a failed write leaves the old file whole and no partial file",
           "[local][atomic][fork]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       std::string p = dir / "f";
       write_file(p, "old contents");
-      std::string engine = e;
+      LocalEngine engine = e;
       // RLIMIT_FSIZE makes the write fail part way (EFBIG), in a child that ignores SIGXFSZ.
       int status = in_child([&] {
         ::signal(SIGXFSZ, SIG_IGN);
@@ -581,8 +581,8 @@ TEST_CASE("local: a failed write leaves the old file whole and no partial file",
 
 TEST_CASE("local: no permission is a PermissionError (in a child that drops root)",
           "[local][errors][fork]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       std::string secret = dir / "secret", locked = dir / "locked";
       write_file(secret, "s");
@@ -590,7 +590,7 @@ TEST_CASE("local: no permission is a PermissionError (in a child that drops root
       std::filesystem::create_directory(locked);
       ::chmod(locked.c_str(), 0700);
       ::chmod(dir.path().c_str(), 0755);
-      std::string engine = e;
+      LocalEngine engine = e;
       int status = in_child([&] {
         if (::setgid(65534) != 0 || ::setuid(65534) != 0) return 9;
         auto fs = make_fs(engine);
@@ -619,8 +619,8 @@ TEST_CASE("local: no permission is a PermissionError (in a child that drops root
 }
 
 TEST_CASE("local: file objects over descriptors, lines, chunks and appends", "[local][file]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       auto fs = make_fs(e);
       std::string p = dir / "lines.txt";
@@ -689,7 +689,7 @@ TEST_CASE("local: file objects over descriptors, lines, chunks and appends", "[l
 
 TEST_CASE("local: paths, URLs and the registry", "[local]") {
   TempDir dir;
-  auto fs = make_fs("threads");
+  auto fs = make_fs(LocalEngine::threads);
   const char* home = std::getenv("HOME");
   REQUIRE(home != nullptr);
   CHECK(fs->strip_protocol("~/x/../y") == std::string(home) + "/y");
@@ -708,8 +708,8 @@ TEST_CASE("local: paths, URLs and the registry", "[local]") {
 
 TEST_CASE("local: pipe_file over a file keeps its mode, over a link writes the target",
           "[local][atomic]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       TempDir dir;
       std::string script = dir / "run.sh";
@@ -753,8 +753,8 @@ TEST_CASE("local: pipe_file over a file keeps its mode, over a link writes the t
 }
 
 TEST_CASE("local: ls details, links, times, copy and move", "[local]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       auto fs = make_fs(e);
       fs->pipe_file(dir / "a", std::string_view("hello"));

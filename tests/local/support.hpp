@@ -14,6 +14,9 @@
 #include <sstream>
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "cofs/local/local_engine.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/sync.hpp"
 
@@ -82,3 +85,10 @@ int in_child(F body) {
 }
 
 }  // namespace cofs::test
+
+namespace Catch {
+template <>
+struct StringMaker<cofs::LocalEngine> {
+  static std::string convert(cofs::LocalEngine e) { return cofs::to_string(e); }
+};
+}  // namespace Catch

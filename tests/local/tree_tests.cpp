@@ -19,9 +19,9 @@ using Names = std::vector<std::string>;
 
 namespace {
 
-const char* const kEngines[] = {"uring", "aio", "threads"};
+constexpr LocalEngine kEngines[] = {LocalEngine::uring, LocalEngine::aio, LocalEngine::threads};
 
-std::shared_ptr<LocalFileSystem> make_fs(const std::string& engine) {
+std::shared_ptr<LocalFileSystem> make_fs(LocalEngine engine) {
   return std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine});
 }
 
@@ -56,8 +56,8 @@ struct LinkedTree {
 
 TEST_CASE("local: find, walk, glob, du and expand_path list links without following them",
           "[local][tree][links]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       LinkedTree t;
       auto fs = make_fs(e);
       const std::string& r = t.root;
@@ -88,8 +88,8 @@ TEST_CASE("local: find, walk, glob, du and expand_path list links without follow
 }
 
 TEST_CASE("local: follow_links all lists each directory once", "[local][tree][links]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       LinkedTree t;
       auto fs = make_fs(e);
       const std::string& r = t.root;
@@ -122,7 +122,7 @@ TEST_CASE("local: a long chain of links is followed as far as paths resolve",
   // through k links. The kernel resolves at most 40 links in one path (ELOOP beyond), so
   // deeper directories are an error of their own, omitted or raised like any other.
   TempDir dir;
-  auto fs = make_fs("threads");
+  auto fs = make_fs(LocalEngine::threads);
   auto chain = [&](const std::string& name, int length) {
     for (int i = 0; i < length; ++i) {
       std::string d = dir / (name + std::to_string(i));
@@ -150,8 +150,8 @@ TEST_CASE("local: a long chain of links is followed as far as paths resolve",
 }
 
 TEST_CASE("local: copy(recursive) of a tree with link cycles finishes", "[local][tree][links]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       LinkedTree t;
       auto fs = make_fs(e);
       std::string dst = t.dir / "copy";
@@ -167,8 +167,8 @@ TEST_CASE("local: copy(recursive) of a tree with link cycles finishes", "[local]
 }
 
 TEST_CASE("local: rm(recursive) removes links, never what they point to", "[local][tree][links]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       LinkedTree t;
       auto fs = make_fs(e);
       // A link to a directory, named itself: the link goes, the directory stays.
@@ -191,8 +191,8 @@ TEST_CASE("local: rm(recursive) removes links, never what they point to", "[loca
 
 TEST_CASE("local: find and walk skip a directory they cannot list (in a child that drops root)",
           "[local][tree][errors][fork]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       TempDir dir;
       std::filesystem::create_directories(dir / "open/deeper");
       std::filesystem::create_directories(dir / "locked/inner");
@@ -201,7 +201,8 @@ TEST_CASE("local: find and walk skip a directory they cannot list (in a child th
       write_file(dir / "locked/secret", "s");
       ::chmod((dir / "locked").c_str(), 0700);  // root's: unlistable for the child
       ::chmod(dir.path().c_str(), 0755);
-      std::string root = dir.path(), engine = e;
+      std::string root = dir.path();
+      LocalEngine engine = e;
       int status = in_child([&] {
         if (::setgid(65534) != 0 || ::setuid(65534) != 0) return 9;
         auto fs = make_fs(engine);

@@ -25,9 +25,9 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-const char* const kEngines[] = {"uring", "aio", "threads"};
+constexpr LocalEngine kEngines[] = {LocalEngine::uring, LocalEngine::aio, LocalEngine::threads};
 
-std::shared_ptr<LocalFileSystem> make_fs(const std::string& engine, bool fsync = true) {
+std::shared_ptr<LocalFileSystem> make_fs(LocalEngine engine, bool fsync = true) {
   return std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine, .fsync = fsync});
 }
 
@@ -60,8 +60,8 @@ int error_of(F&& f) {
 
 TEST_CASE("local write: names of 240 and 255 bytes are written, copied and fetched",
           "[local][write][names]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       TempDir dir;
       for (std::size_t len : {std::size_t{240}, std::size_t{NAME_MAX}}) {
@@ -108,8 +108,8 @@ TEST_CASE("local write: a full disk leaves the old file whole (tmpfs of 1 MiB)",
   Tmpfs disk("1m");
   COFS_REQUIRE_TMPFS(disk);
   const std::string two_mib(2 << 20, 'N');
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       const std::string good = disk / "good";
       write_file(good, "good old contents");
@@ -188,8 +188,8 @@ TEST_CASE("local write: get_file from memory reports each failure with its own e
 
 TEST_CASE("local write: a link to a file is kept and its target replaced whole",
           "[local][write][links]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       TempDir dir;
       write_file(dir / "target", "old");
@@ -243,8 +243,8 @@ TEST_CASE("local write: a device or FIFO as destination is written in place, nev
   }
   auto mem = std::make_shared<MemoryFileSystem>();
   mem->pipe_file("/f", std::string_view("discarded"));
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       fs->pipe_file(null, std::string_view("into the void"));
       write_file(dir / "src", "copied");
@@ -260,9 +260,9 @@ TEST_CASE("local write: a device or FIFO as destination is written in place, nev
 
 TEST_CASE("local write: the fsync option, as a field and as a string", "[local][write][fsync]") {
   TempDir dir;
-  for (const char* e : kEngines) {
+  for (LocalEngine e : kEngines) {
     for (bool durable : {true, false}) {
-      DYNAMIC_SECTION(e << (durable ? ", fsync" : ", no fsync")) {
+      DYNAMIC_SECTION(to_string(e) << (durable ? ", fsync" : ", no fsync")) {
         auto fs = make_fs(e, durable);
         fs->pipe_file(dir / "p", std::string_view("durable?"));
         CHECK(test::read_file(dir / "p") == "durable?");
@@ -288,8 +288,8 @@ TEST_CASE("local write: a cancelled write leaves the old file and no temporary f
   // the write at, the target holds the old contents or the new, and nothing else is left. A
   // gather's per-task timeout cancels the write and waits for it to end.
   const std::string big(8 << 20, 'B');
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       TempDir dir;
       const std::string p = dir / "f";
@@ -317,8 +317,8 @@ TEST_CASE("local write: a cancelled write leaves the old file and no temporary f
 
 TEST_CASE("local write: atomic append and update start from the old contents; racing writers",
           "[local][write]") {
-  for (const char* e : kEngines) {
-    DYNAMIC_SECTION(e) {
+  for (LocalEngine e : kEngines) {
+    DYNAMIC_SECTION(to_string(e)) {
       auto fs = make_fs(e);
       TempDir dir;
       write_file(dir / "target", "0123456789");

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "cofs/fs/filesystem.hpp"
+#include "cofs/local/local_engine.hpp"
 
 namespace cofs {
 
@@ -20,8 +21,9 @@ class Engine;
 }
 
 struct LocalOptions {
-  /// "uring", "aio" or "threads"; unset: COFS_LOCAL_ENGINE, then the probe.
-  std::optional<std::string> engine;
+  /// automatic: COFS_LOCAL_ENGINE, then the first that starts of uring, aio, threads. An engine
+  /// asked for that cannot start falls back the same way, with a notice on stderr.
+  LocalEngine engine = LocalEngine::automatic;
   /// aio engine: read files opened read-only with O_DIRECT (no page cache).
   bool direct_io = false;
   /// Whole-file writes (pipe_file, cp_file, get_file/put_file to here, atomic and transaction
@@ -48,8 +50,8 @@ class LocalFileSystem : public FileSystem {
   std::string unstrip_protocol(std::string_view path) const override;
   Capabilities capabilities() const override { return {.created = true, .atomic_mv = true}; }
 
-  /// The engine that serves this filesystem: "uring", "aio" or "threads".
-  const char* engine() const noexcept;
+  /// The engine that serves this filesystem (never automatic); to_string() names it.
+  LocalEngine engine() const noexcept;
 
   /// A file object over a descriptor opened elsewhere (aiofile's async_open(fp)). `mode` says
   /// what the descriptor allows; with `close_fd` closing the file closes the descriptor.
