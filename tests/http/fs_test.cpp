@@ -314,11 +314,7 @@ TEST_CASE("get_file: each local failure is typed and carries its own errno",
 TEST_CASE("get_file onto a file of a full disk keeps the old file (tmpfs of 1 MiB)",
           "[http][fs][get_file][tmpfs][enospc]") {
   cofs::test::Tmpfs disk("1m");
-  if (!disk.available()) {
-    WARN("SKIPPED (cannot mount a tmpfs for the full disk): " << disk.why());
-    SUCCEED("skipped: " << disk.why());
-    return;
-  }
+  COFS_REQUIRE_TMPFS(disk);
   auto fs = make_fs();
   const std::string good = disk / "good";
   cofs::test::write_file(good, "good old contents");

@@ -1,6 +1,6 @@
 // A small tmpfs mounted for one test: a disk that fills up, to see what a write does on ENOSPC.
-// Mounting needs CAP_SYS_ADMIN; where it is refused the test cannot run and says so (see
-// `available()`), tagged [tmpfs] so that such runs can be picked out.
+// Mounting needs CAP_SYS_ADMIN; where it is refused the test cannot run: COFS_REQUIRE_TMPFS skips
+// it (support/skip.hpp). Such cases are tagged [tmpfs], which has a CTest run of its own.
 #pragma once
 
 #include <sys/mount.h>
@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+
+#include "support/skip.hpp"
 
 namespace cofs::test {
 
@@ -47,3 +49,7 @@ class Tmpfs {
 };
 
 }  // namespace cofs::test
+
+/// Skips the current test case when the tmpfs `t` could not be mounted.
+#define COFS_REQUIRE_TMPFS(t) \
+  if (!(t).available()) COFS_SKIP("cannot mount a tmpfs for the full disk: " << (t).why())
