@@ -1,5 +1,7 @@
 #include "cofs/fs/async_wrapper.hpp"
 
+#include "cofs/runtime/thread_pool.hpp"
+
 // Each awaiter is bound to a local before co_await: GCC 12 destroys a lambda temporary with
 // non-trivial captures twice when it is written inside the co_await operand.
 

@@ -8,7 +8,7 @@
 // them when, as nearly always, nobody else holds it).
 #include "bytes_pool.hpp"
 
-#include "cofs/runtime/fork_locks.hpp"
+#include "runtime/fork_locks.hpp"
 
 #include <pthread.h>
 #include <sched.h>

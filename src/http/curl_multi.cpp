@@ -2,11 +2,12 @@
 
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <mutex>
 #include <new>
 
+#include "cofs/backend/service.hpp"
 #include "cofs/runtime/error.hpp"
-#include "cofs/runtime/fork_locks.hpp"
 #include "transfer.hpp"
 
 namespace cofs::http::detail {
@@ -14,20 +15,7 @@ namespace {
 
 constexpr std::size_t kIdleEasyHandles = 256;
 
-struct Registry {
-  std::mutex mutex;
-  std::unordered_map<IoLoop*, CurlMulti*> multis;
-};
-Registry& registry() {
-  static auto* r = [] {
-    auto* made = new Registry;  // never destroyed: loops may stop during static destruction
-    cofs::detail::register_fork_lock(cofs::detail::ForkLockRank::curl_multis,
-                                     {+[]() noexcept { registry().mutex.lock(); },
-                                      +[]() noexcept { registry().mutex.unlock(); }});
-    return made;
-  }();
-  return *r;
-}
+std::atomic<std::size_t> g_alive{0};
 
 void global_init() {
   static std::once_flag once;
@@ -38,20 +26,17 @@ void global_init() {
 
 CurlMulti& CurlMulti::of(IoLoop& loop) {
   if (loop.stopping()) throw LoopStoppedError("http", loop.name(), "the IO loop is stopping");
-  // No per-thread cache in front of this: a cache on a thread other than the one that destroys
-  // the loop would outlive the multi (an uncontended lock costs nothing next to a request).
-  Registry& r = registry();
-  {
-    std::lock_guard lock(r.mutex);
-    if (auto it = r.multis.find(&loop); it != r.multis.end()) return *it->second;
-  }
-  auto* m = new CurlMulti(loop);
-  std::lock_guard lock(r.mutex);
-  r.multis.emplace(&loop, m);
-  return *m;
+  // A service of the loop (an uncontended lock, nothing next to a request): made on first use,
+  // freed with the loop.
+  return backend::use_service<CurlMulti>(loop);
 }
 
-CurlMulti::CurlMulti(IoLoop& loop) : loop_(loop) {
+std::size_t CurlMulti::alive() noexcept {
+  return g_alive.load(std::memory_order_relaxed);
+}
+
+CurlMulti::CurlMulti(IoLoop& loop) : LoopService(loop), loop_(loop) {
+  g_alive.fetch_add(1, std::memory_order_relaxed);
   global_init();
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::bad_alloc();
@@ -66,15 +51,31 @@ CurlMulti::CurlMulti(IoLoop& loop) : loop_(loop) {
 }
 
 CurlMulti::~CurlMulti() {
+  g_alive.fetch_sub(1, std::memory_order_relaxed);
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);  // only a loop that never stopped
   for (CURL* e : idle_) curl_easy_cleanup(e);
 }
 
-void CurlMulti::abort(std::exception_ptr why) noexcept {
-  {
-    Registry& r = registry();
-    std::lock_guard lock(r.mutex);
-    r.multis.erase(&loop_);
+void CurlMulti::shutdown() noexcept {
+  // The loop's stop has ended the transfers through abort(); this is for a multi handle made
+  // while the stop was under way.
+  if (multi_ != nullptr) {
+    abort(std::make_exception_ptr(
+        LoopStoppedError("http", loop_.name(), "the IO loop stopped with this request in flight")));
   }
+}
+
+void CurlMulti::fork_child() noexcept {
+  // The handles, the connections' sockets (and TLS sessions) and the watches are the parent's
+  // too: cleaning them up here would close or write to what the parent uses. Leaked instead.
+  multi_ = nullptr;
+  idle_.clear();
+  watches_.clear();
+  head_ = nullptr;
+}
+
+void CurlMulti::abort(std::exception_ptr why) noexcept {
+  if (multi_ == nullptr) return;
   while (head_ != nullptr) {
     Transfer* t = head_;
     if (t->added()) remove(*t);
@@ -83,10 +84,10 @@ void CurlMulti::abort(std::exception_ptr why) noexcept {
   }
   loop_.cancel_timer(*this);
   curl_multi_cleanup(multi_);
+  multi_ = nullptr;
   for (auto& [fd, w] : watches_) loop_.unwatch_fd(w);
   watches_.clear();
   loop_.untrack(*this);
-  delete this;
 }
 
 void CurlMulti::link(Transfer& t) noexcept {

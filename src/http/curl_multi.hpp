@@ -1,7 +1,8 @@
 // CurlMulti: the one curl multi handle of an IoLoop. curl's sockets are watched by the loop's
 // reactor (CURLMOPT_SOCKETFUNCTION) and its timeout is a loop timer (CURLMOPT_TIMERFUNCTION), so
 // every transfer of the loop advances from readiness events: no thread per request, no polling.
-// Made lazily on the loop's thread; the loop's stop ends its transfers and frees it.
+// A service of the loop, made on first use on the loop's thread; the loop's stop ends its
+// transfers and releases the handle, the loop's end frees it.
 #pragma once
 
 #include <curl/curl.h>
@@ -11,13 +12,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cofs/backend/service.hpp"
 #include "cofs/runtime/io_loop.hpp"
 
 namespace cofs::http::detail {
 
 class Transfer;
 
-class CurlMulti final : public PendingOp, private TimerNode {
+class CurlMulti final : public backend::LoopService, public PendingOp, private TimerNode {
  public:
   /// The loop's multi handle, made on first use. Loop thread only; throws LoopStoppedError when
   /// the loop is stopping.
@@ -37,11 +39,17 @@ class CurlMulti final : public PendingOp, private TimerNode {
   /// Applies a per-host connection cap; the smallest asked for wins.
   void cap_host_connections(long n) noexcept;
   std::size_t active() const noexcept { return active_; }
+  /// How many multi handles exist in the process (one per loop that made HTTP requests, freed
+  /// with the loop; for tests).
+  static std::size_t alive() noexcept;
+
+  explicit CurlMulti(IoLoop& loop);  // through of()
+  ~CurlMulti() override;
 
  private:
-  explicit CurlMulti(IoLoop& loop);
-  ~CurlMulti();
   void abort(std::exception_ptr why) noexcept override;  // the loop is stopping
+  void shutdown() noexcept override;
+  void fork_child() noexcept override;
 
   static int on_socket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* self);

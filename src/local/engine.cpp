@@ -1,6 +1,6 @@
 #include "local/engine.hpp"
 
-#include "cofs/runtime/fork_locks.hpp"
+#include "runtime/fork_locks.hpp"
 #include "cofs/runtime/gather.hpp"
 
 #include <dirent.h>

@@ -192,5 +192,8 @@ std::vector<std::string> engine_notices();
 std::unique_ptr<Engine> make_uring_engine(IoLoop& loop, const EngineOptions& options);
 std::unique_ptr<Engine> make_aio_engine(IoLoop& loop, const EngineOptions& options);
 std::unique_ptr<Engine> make_threads_engine(IoLoop& loop);
+/// How many uring descriptor-slot tables exist in the process (one per loop that made a uring
+/// engine, freed with the loop; for tests).
+std::size_t uring_slot_tables_alive() noexcept;
 
 }  // namespace cofs::local

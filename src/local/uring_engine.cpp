@@ -6,20 +6,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <system_error>
 #include <utility>
 #include <vector>
 
-#include "cofs/runtime/fork_locks.hpp"
-#include "cofs/runtime/uring_completion.hpp"
+#include "cofs/backend/service.hpp"
 #include "local/engine.hpp"
+#include "runtime/uring_completion.hpp"
 
 namespace cofs::local {
 namespace {
@@ -57,7 +56,27 @@ io_uring_sqe* get_sqe(io_uring* ring, unsigned need = 1) {
 // the last slot in use is given back, every file left open is closed at once (one register call),
 // so a caller whose reads are all done finds them closed. While other reads run, what is still
 // left open once the turn's reads have taken their slots is closed at the end of that turn.
-struct SlotTable {
+std::atomic<std::size_t> g_slot_tables_alive{0};
+
+// A service of the loop (cofs/backend/service.hpp): made by the loop's first uring engine, which
+// registers the ring's sparse file table, and destroyed with the loop. It never touches the ring
+// when it goes: the ring's end unregisters the files and closes those left open, and in a forked
+// child the ring is the parent's.
+struct SlotTable final : backend::LoopService {
+  explicit SlotTable(IoLoop& l) : LoopService(l) {
+    g_slot_tables_alive.fetch_add(1, std::memory_order_relaxed);
+    io_uring* r = l.ring();
+    // Fails on kernels without sparse registration (or under a low RLIMIT_NOFILE): the engine
+    // then reads files the plain way.
+    usable = r != nullptr && io_uring_register_files_sparse(r, kDirectSlots) == 0;
+    if (usable) reset(kDirectSlots, l, r);
+  }
+  ~SlotTable() override { g_slot_tables_alive.fetch_sub(1, std::memory_order_relaxed); }
+  /// The loop is stopping: the sweep timer leaves its heap.
+  void shutdown() noexcept override {
+    if (usable) loop->cancel_timer(sweep_timer);
+  }
+  bool usable = false;
   /// Awaits a slot (at once when one is free and nobody queues before us).
   struct Take {
     SlotTable& table;
@@ -98,7 +117,7 @@ struct SlotTable {
     probe.assign(n, std::byte{});
     left_open.assign(n, 0);
     skip_cqe = (r->features & IORING_FEAT_CQE_SKIP) != 0;
-    sweep_timer = SweepTimer{};  // a dead loop's heap is gone with it
+    sweep_timer = SweepTimer{};
     sweep_timer.table = this;
     sweep_timer.deadline = Clock::time_point::min();
     sweep_timer.on_fire = [](TimerNode* t) { static_cast<SweepTimer*>(t)->table->sweep(); };
@@ -158,32 +177,6 @@ struct SlotTable {
     }
   }
 };
-
-std::mutex g_tables_mutex;
-// fork() takes it (see fork_locks.hpp): a child's first uring engine looks its ring up here.
-const bool g_tables_fork_safe = [] {
-  cofs::detail::register_fork_lock(
-      cofs::detail::ForkLockRank::uring_tables,
-      {+[]() noexcept { g_tables_mutex.lock(); }, +[]() noexcept { g_tables_mutex.unlock(); }});
-  return true;
-}();
-// Never freed (one small table per ring ever made), and never destroyed at exit, when a loop
-// thread may still use it; a heap object so that leak checkers see the tables as reachable.
-auto& g_tables = *new std::map<io_uring*, SlotTable*>();
-
-SlotTable* slot_table_for(io_uring* ring, IoLoop& loop) {
-  std::lock_guard lock(g_tables_mutex);
-  SlotTable*& t = g_tables[ring];
-  int r = io_uring_register_files_sparse(ring, kDirectSlots);
-  if (r == 0) {
-    // A new table: an entry left from a dead ring at the same address is stale.
-    if (t == nullptr) t = new SlotTable;
-    t->reset(kDirectSlots, loop, ring);
-    return t;
-  }
-  // -EBUSY: this ring has a table already, ours when we have an entry for it.
-  return t;
-}
 
 /// One SQE awaited by the calling coroutine. `prep` fills the SQE.
 template <class Prep>
@@ -328,7 +321,12 @@ class LinkedReadFile final : public detail::LeafOp {
 class UringEngine final : public Engine {
  public:
   UringEngine(IoLoop& loop, io_uring* ring) : Engine(loop), ring_(ring) {
-    slots_ = slot_table_for(ring_, loop_);
+    try {
+      SlotTable& table = backend::use_service<SlotTable>(loop_);
+      if (table.usable) slots_ = &table;
+    } catch (const LoopStoppedError&) {
+      // A stopped loop has no services: every operation of this engine fails there anyway.
+    }
   }
 
   LocalEngine kind() const noexcept override { return LocalEngine::uring; }
@@ -538,6 +536,10 @@ bool forced(const char* env) {
 }
 
 }  // namespace
+
+std::size_t uring_slot_tables_alive() noexcept {
+  return g_slot_tables_alive.load(std::memory_order_relaxed);
+}
 
 std::unique_ptr<Engine> make_uring_engine(IoLoop& loop, const EngineOptions& options) {
   io_uring* ring = loop.ring();

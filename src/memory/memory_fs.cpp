@@ -5,7 +5,7 @@
 #include <set>
 
 #include "cofs/fs/path.hpp"
-#include "cofs/runtime/fork_locks.hpp"
+#include "runtime/fork_locks.hpp"
 
 namespace cofs {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "cofs/runtime/error.hpp"
-#include "cofs/runtime/fork_locks.hpp"
+#include "runtime/fork_locks.hpp"
 
 namespace cofs {
 namespace {

@@ -6,8 +6,8 @@
 #include <memory>
 #include <mutex>
 
-#include "cofs/runtime/fork_locks.hpp"
 #include "cofs/runtime/io_loop.hpp"
+#include "runtime/fork_locks.hpp"
 
 namespace cofs {
 namespace {

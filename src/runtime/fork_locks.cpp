@@ -1,4 +1,4 @@
-#include "cofs/runtime/fork_locks.hpp"
+#include "runtime/fork_locks.hpp"
 
 #include <pthread.h>
 

@@ -16,6 +16,8 @@
 
 #include "cofs/runtime/thread_pool.hpp"
 #include "reactor.hpp"
+#include "run_frame.hpp"
+#include "service_registry.hpp"
 
 namespace cofs {
 namespace {
@@ -51,32 +53,12 @@ inline void cpu_relax() noexcept {
 
 }  // namespace
 
-/// A run() or run_once() on the loop's thread. When the loop is destroyed under it (by a coroutine
-/// it resumed), the frame is told so, and keeps the reactor alive until the poll that may be
-/// dispatching has returned; every step of the turn checks it before touching the loop again.
-struct IoLoop::RunFrame {
-  IoLoop* loop;
-  RunFrame* outer;
-  bool loop_destroyed = false;
-  std::unique_ptr<Reactor> reactor;
-  explicit RunFrame(IoLoop* l) : loop(l), outer(std::exchange(l->run_frame_, this)) {}
-  ~RunFrame() {
-    if (!loop_destroyed) loop->run_frame_ = outer;
-  }
-  RunFrame(const RunFrame&) = delete;
-  RunFrame& operator=(const RunFrame&) = delete;
-};
-
-/// The ready coroutines one round of run_ready() resumes, and how far it got.
-struct IoLoop::ReadyBatch {
-  std::vector<std::coroutine_handle<>> handles;
-  std::size_t next = 0;
-  ReadyBatch* outer = nullptr;
-};
-
 IoLoop::IoLoop() : IoLoop(Options{}) {}
 
-IoLoop::IoLoop(Options options) : options_(std::move(options)), generation_(fork_generation()) {
+IoLoop::IoLoop(Options options)
+    : options_(std::move(options)),
+      generation_(fork_generation()),
+      services_(std::make_unique<detail::ServiceRegistry>(*this)) {
   init();
 }
 
@@ -125,6 +107,8 @@ IoLoop::~IoLoop() {
     // SQEs written into the shared ring) would break the parent's loop. Abandon it: close only
     // this process's copies of the loop's own descriptors and leak the rest.
     if (thread_.joinable()) new std::thread(std::move(thread_));  // never joined, never ends
+    // The services forget what the parent still uses, then free this process's memory.
+    if (!services_->fork_child()) (void)services_.release();
     (void)pool_.release();
     (void)reactor_.release();
     close(wake_fd_);
@@ -150,8 +134,10 @@ IoLoop::~IoLoop() {
     CurrentScope scope(this);
     owner_.store(std::this_thread::get_id(), std::memory_order_release);
     if (!stopping_) begin_stop();
+    services_->shutdown();
   }
   pool_.reset();
+  services_->destroy();  // newest first, while the reactor they may refer to is still there
   // Anything still queued (a loop that was never run to its end) is dropped with the loop.
   reactor_->remove(wake_watch_);
   reactor_->remove(timer_watch_);
@@ -393,239 +379,6 @@ bool IoLoop::turn(bool may_block) {
   if (frame->loop_destroyed) return served_remote;
   sleeping_.store(false, std::memory_order_relaxed);
   return served_remote;
-}
-
-// ---- timers -------------------------------------------------------------------------------
-
-void IoLoop::add_timer(TimerNode& t) {
-  if (t.armed()) cancel_timer(t);
-  t.heap_index = heap_.size();
-  heap_.push_back(&t);
-  heap_up(t.heap_index);
-}
-
-void IoLoop::cancel_timer(TimerNode& t) noexcept {
-  if (!t.armed()) return;
-  heap_remove(t.heap_index);
-}
-
-void IoLoop::heap_up(std::size_t i) noexcept {
-  while (i > 0) {
-    std::size_t parent = (i - 1) / 2;
-    if (heap_[parent]->deadline <= heap_[i]->deadline) break;
-    std::swap(heap_[parent], heap_[i]);
-    heap_[parent]->heap_index = parent;
-    heap_[i]->heap_index = i;
-    i = parent;
-  }
-}
-
-void IoLoop::heap_down(std::size_t i) noexcept {
-  const std::size_t n = heap_.size();
-  for (;;) {
-    std::size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && heap_[l]->deadline < heap_[m]->deadline) m = l;
-    if (r < n && heap_[r]->deadline < heap_[m]->deadline) m = r;
-    if (m == i) break;
-    std::swap(heap_[m], heap_[i]);
-    heap_[m]->heap_index = m;
-    heap_[i]->heap_index = i;
-    i = m;
-  }
-}
-
-void IoLoop::heap_remove(std::size_t i) noexcept {
-  TimerNode* t = heap_[i];
-  t->heap_index = static_cast<std::size_t>(-1);
-  TimerNode* last = heap_.back();
-  heap_.pop_back();
-  if (last == t) return;
-  heap_[i] = last;
-  last->heap_index = i;
-  heap_up(i);
-  heap_down(last->heap_index);
-}
-
-void IoLoop::fire_timers() {
-  if (heap_.empty()) return;
-  const RunFrame* frame = run_frame_;
-  const auto now = Clock::now();
-  while (!heap_.empty() && heap_.front()->deadline <= now) {
-    TimerNode* t = heap_.front();
-    heap_remove(0);
-    t->on_fire(t);
-    if (frame->loop_destroyed) return;
-  }
-}
-
-bool IoLoop::arm_timerfd(bool even_if_due) {
-  if (heap_.empty()) return false;  // a wake-up still armed for a cancelled timer is harmless
-  const Clock::time_point next = heap_.front()->deadline;
-  // Armed for this deadline or an earlier one: an early wake-up only re-arms. This is the common
-  // case, as curl moves its deadline later after nearly every action.
-  if (next >= timer_armed_for_) return false;
-  // Already due (curl asks for a zero timeout with every new transfer): the turn must not sleep,
-  // and the next one fires it; setting the timerfd would cost a syscall and a wake-up.
-  if (!even_if_due && next <= Clock::now()) return true;
-  itimerspec spec{};
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next.time_since_epoch()).count();
-  if (ns <= 0) ns = 1;  // zero would disarm
-  spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-  spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-  timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
-  timer_armed_for_ = next;
-  return false;
-}
-
-// ---- descriptors --------------------------------------------------------------------------
-
-FdWatch* IoLoop::watch_fd(int fd, std::uint32_t events, std::function<void(std::uint32_t)> cb) {
-  auto* w = new FdWatch(fd, events, std::move(cb));
-  try {
-    reactor_->add(w);
-  } catch (const std::system_error& e) {
-    delete w;
-    throw Error(e.code(), "watch_fd", "fd " + std::to_string(fd));
-  }
-  return w;
-}
-
-void IoLoop::update_fd(FdWatch* w, std::uint32_t events) {
-  if (w->events == events) return;
-  w->events = events;
-  try {
-    reactor_->modify(w);
-  } catch (const std::system_error& e) {
-    throw Error(e.code(), "update_fd", "fd " + std::to_string(w->fd));
-  }
-}
-
-void IoLoop::unwatch_fd(FdWatch* w) noexcept {
-  if (w != nullptr) reactor_->remove(w);
-}
-
-// ---- pending operations and stopping ------------------------------------------------------
-
-void IoLoop::track(PendingOp& op) noexcept {
-  if (op.tracked_) return;
-  op.tracked_ = true;
-  op.prev_ = nullptr;
-  op.next_ = pending_head_;
-  if (pending_head_ != nullptr) pending_head_->prev_ = &op;
-  pending_head_ = &op;
-  ++pending_count_;
-}
-
-void IoLoop::untrack(PendingOp& op) noexcept {
-  if (!op.tracked_) return;
-  op.tracked_ = false;
-  if (op.prev_ != nullptr) {
-    op.prev_->next_ = op.next_;
-  } else {
-    pending_head_ = op.next_;
-  }
-  if (op.next_ != nullptr) op.next_->prev_ = op.prev_;
-  op.prev_ = op.next_ = nullptr;
-  --pending_count_;
-}
-
-detail::StopGroup& IoLoop::stop_group(const std::stop_token& token) {
-  // Found by where the token object lives, so that many tokens in flight at once (a gather's
-  // per-task timeouts) cost no search. A cofs coroutine's token lives in the frame or gather
-  // that gave it while operations under it are in flight, so a key holds one token's group; a
-  // group under the key with another token belongs to a holder that is gone (it is empty, and
-  // reused), or to a foreign promise handing out copies of its token (which then share the key).
-  auto [first, last] = stop_groups_.equal_range(&token);
-  std::unique_ptr<detail::StopGroup>* spare = nullptr;
-  for (auto it = first; it != last; ++it) {
-    if (it->second->token == token) return *it->second;
-    if (spare == nullptr && it->second->head == nullptr) spare = &it->second;
-  }
-  if (spare != nullptr) {
-    *spare = std::make_unique<detail::StopGroup>(token);
-    return **spare;
-  }
-  // Groups nobody is in go now and then (their stop sources may be long gone): amortised O(1).
-  if (stop_groups_.size() >= stop_groups_prune_at_) {
-    std::erase_if(stop_groups_, [](const auto& kv) { return kv.second->head == nullptr; });
-    stop_groups_prune_at_ = std::max<std::size_t>(64, 2 * stop_groups_.size());
-  }
-  return *stop_groups_.emplace(&token, std::make_unique<detail::StopGroup>(token))->second;
-}
-
-void detail::StopGroup::Fire::operator()() const noexcept {
-  // Failing an operation withdraws its work and may schedule its waiter, never resumes it here:
-  // none leaves the list during the walk but maybe the one failed.
-  for (LeafOp* op = group->head; op != nullptr;) {
-    LeafOp* next = op->group_next_;
-    op->cancel_for_stop();
-    op = next;
-  }
-}
-
-void IoLoop::begin_stop() {
-  stopping_ = true;
-  // Snapshot first: aborting resumes coroutines, which may untrack or start other operations.
-  std::vector<PendingOp*> ops;
-  for (PendingOp* p = pending_head_; p != nullptr; p = p->next_) ops.push_back(p);
-  auto why = make_error(std::error_code(ESHUTDOWN, std::generic_category()), "IoLoop",
-                        options_.name, "the IO loop stopped with this operation in flight");
-  for (PendingOp* p : ops) p->abort(why);
-}
-
-bool IoLoop::finish_stop_if_idle() {
-  if (!ready_.empty() || pending_count_ > 0) return false;
-  {
-    std::lock_guard lock(remote_mutex_);
-    if (remote_head_ != nullptr) return false;
-    closed_.store(true, std::memory_order_release);
-  }
-  // Nothing will run on this loop any more: callers still blocked on its work wait for
-  // coroutines that nobody will resume.
-  release_waiters();
-  closed_.notify_all();
-  return true;
-}
-
-void IoLoop::add_waiter(LoopWaiter& w) noexcept {
-  std::lock_guard lock(waiters_mutex_);
-  w.linked_.store(true, std::memory_order_release);
-  w.prev_ = nullptr;
-  w.next_ = waiters_head_;
-  if (waiters_head_ != nullptr) waiters_head_->prev_ = &w;
-  waiters_head_ = &w;
-}
-
-void IoLoop::remove_waiter(LoopWaiter& w) noexcept {
-  std::lock_guard lock(waiters_mutex_);
-  if (!w.linked_.load(std::memory_order_relaxed)) return;
-  w.linked_.store(false, std::memory_order_release);
-  if (w.prev_ != nullptr) {
-    w.prev_->next_ = w.next_;
-  } else {
-    waiters_head_ = w.next_;
-  }
-  if (w.next_ != nullptr) w.next_->prev_ = w.prev_;
-  w.prev_ = w.next_ = nullptr;
-}
-
-void IoLoop::release_waiters() noexcept {
-  std::exception_ptr why;
-  std::lock_guard lock(waiters_mutex_);
-  while (waiters_head_ != nullptr) {
-    LoopWaiter* w = waiters_head_;
-    waiters_head_ = w->next_;
-    if (waiters_head_ != nullptr) waiters_head_->prev_ = nullptr;
-    w->linked_.store(false, std::memory_order_release);
-    w->prev_ = w->next_ = nullptr;
-    if (!w->claim()) continue;  // its work is finishing right now and reports itself
-    if (!why) {
-      why = make_error(std::error_code(ESHUTDOWN, std::generic_category()), "IoLoop", options_.name,
-                       "the IO loop stopped while this call's work was suspended on something "
-                       "that will never resume it");
-    }
-    w->released(why);
-  }
 }
 
 }  // namespace cofs

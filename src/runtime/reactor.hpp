@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "cofs/runtime/io_loop.hpp"
-#include "cofs/runtime/uring_completion.hpp"
+#include "uring_completion.hpp"
 
 namespace cofs {
 

@@ -1,5 +1,7 @@
 // The HTTP client on the loop's curl multi handle, against nginx and the fault server.
 #include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +13,7 @@
 #include "cofs/http/errors.hpp"
 #include "cofs/runtime/gather.hpp"
 #include "cofs/runtime/sync.hpp"
+#include "http/curl_multi.hpp"
 #include "support/fault_server.hpp"
 #include "support/nginx.hpp"
 
@@ -400,4 +403,73 @@ TEST_CASE("client: a loop driven by run_once and destroyed without stop leaves n
     c.reset();
     loop.reset();  // no stop(): the destructor ends the loop's HTTP state
   }
+}
+
+namespace {
+cofs::Task<cofs::http::detail::CurlMulti*> multi_of(cofs::IoLoop& loop) {
+  co_return &cofs::http::detail::CurlMulti::of(loop);
+}
+}  // namespace
+
+// The multi handle is a service of its loop: freed with it, never found again by a loop made
+// later at the same address (here: in the same storage).
+TEST_CASE("client: a loop made where a dead one was gets a multi handle of its own",
+          "[http][client][services]") {
+  using cofs::http::detail::CurlMulti;
+  alignas(cofs::IoLoop) unsigned char storage[sizeof(cofs::IoLoop)];
+  const std::size_t before = CurlMulti::alive();
+  for (int round = 0; round < 3; ++round) {
+    auto* loop = new (storage) cofs::IoLoop();
+    loop->start_thread();
+    CurlMulti* m = cofs::sync(*loop, multi_of(*loop));
+    CHECK(cofs::sync(*loop, multi_of(*loop)) == m);  // one per loop
+    CHECK(CurlMulti::alive() == before + 1);
+    loop->~IoLoop();
+    CHECK(CurlMulti::alive() == before);
+  }
+}
+
+TEST_CASE("client: a forked child's loop does not inherit the parent's multi handle",
+          "[http][client][services][fork]") {
+  using cofs::http::detail::CurlMulti;
+  cofs::test::write_file(nginx().root() / "client/fork.txt", "fork");
+  alignas(cofs::IoLoop) unsigned char storage[sizeof(cofs::IoLoop)];
+  auto* loop = new (storage) cofs::IoLoop();
+  loop->start_thread();
+  const std::size_t before = CurlMulti::alive();
+  {
+    Client c(*loop, quick());
+    REQUIRE(get(c, nginx().url("/client/fork.txt")).status == 200);
+  }
+  REQUIRE(CurlMulti::alive() == before + 1);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 0;
+    try {
+      // The parent's loop refuses work here; letting it go frees its multi handle without
+      // touching the connections the parent still uses.
+      loop->~IoLoop();
+      if (CurlMulti::alive() != before) code = 3;
+      auto* fresh = new (storage) cofs::IoLoop();
+      fresh->start_thread();
+      {
+        Client c(*fresh, quick());
+        if (get(c, nginx().url("/client/fork.txt")).status != 200) code = 4;
+        if (CurlMulti::alive() != before + 1) code = 5;
+      }
+      fresh->~IoLoop();
+    } catch (...) {
+      code = 2;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status)) == 0);
+  {
+    Client c(*loop, quick());
+    CHECK(get(c, nginx().url("/client/fork.txt")).status == 200);
+  }
+  loop->~IoLoop();
 }

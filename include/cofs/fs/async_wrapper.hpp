@@ -8,9 +8,10 @@
 #include <string>
 
 #include "cofs/fs/filesystem.hpp"
-#include "cofs/runtime/thread_pool.hpp"
 
 namespace cofs {
+
+class ThreadPool;
 
 /// The blocking core a user implements to wrap. Paths arrive stripped of the protocol;
 /// errors are thrown as cofs exceptions (throw_errno helps), naming the operation and path.

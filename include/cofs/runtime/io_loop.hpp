@@ -44,6 +44,8 @@ struct LoopWork {
 
 namespace detail {
 class LeafOp;
+class ServiceRegistry;
+struct LoopAccess;  // the library's own way in to a loop's internals (src/runtime)
 
 /// The leaf operations in flight on a loop under one stop token, and the one stop callback that
 /// cancels them all: a callback of its own would cost each operation four atomic operations on
@@ -213,6 +215,7 @@ class IoLoop {
 
  private:
   friend class Reactor;
+  friend struct detail::LoopAccess;
   struct RunFrame;
   struct ReadyBatch;
   void init();
@@ -277,6 +280,7 @@ class IoLoop {
   std::mutex stopped_mutex_;
   std::unique_ptr<ThreadPool> pool_;
   std::once_flag pool_once_;
+  std::unique_ptr<detail::ServiceRegistry> services_;
 };
 
 /// The process-wide default loop, started lazily on a thread named "cofsIO". A forked child gets

@@ -4,15 +4,9 @@
 // TimeoutError and cancels the operation through its stop token.
 #pragma once
 
-#include <linux/futex.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <ctime>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -22,9 +16,9 @@
 #include <string_view>
 #include <type_traits>
 
+#include "cofs/export.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/task.hpp"
-#include "cofs/runtime/thread_pool.hpp"
 
 namespace cofs {
 
@@ -46,49 +40,24 @@ struct Detached {
   std::coroutine_handle<promise_type> handle;
 };
 
-/// Where a blocked caller waits: 0 running, 1 done, 2 running with a sleeping waiter.
-class Completion {
+/// Where a blocked caller waits: 0 running, 1 done, 2 running with a sleeping waiter (a private
+/// futex, in src/runtime/completion.cpp).
+class COFS_API Completion {
  public:
   /// The waiter may return, and free this object, as soon as the exchange is done: the wake-up
-  /// hands only the address to the kernel (a private futex), never touching the memory.
-  void set() noexcept {
-    if (state_.exchange(1, std::memory_order_acq_rel) == 2) {
-      syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr,
-              nullptr, 0);
-    }
-  }
-  /// Waits until set() or `deadline`; returns false on timeout.
-  bool wait(std::optional<Clock::time_point> deadline, bool spin = true) noexcept {
-    // Most calls finish within microseconds: spin briefly before sleeping in the kernel.
-    for (int i = 0; spin && i < 4000; ++i) {
-      if (state_.load(std::memory_order_acquire) == 1) return true;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-    std::uint32_t expected = 0;
-    if (!state_.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) return true;
-    for (;;) {
-      timespec ts{};
-      timespec* tsp = nullptr;
-      if (deadline) {
-        auto left = *deadline - Clock::now();
-        if (left <= Clock::duration::zero()) return state_.load(std::memory_order_acquire) == 1;
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-        ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-        ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-        tsp = &ts;
-      }
-      syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAIT_PRIVATE, 2, tsp,
-              nullptr, 0);
-      if (state_.load(std::memory_order_acquire) == 1) return true;
-    }
-  }
+  /// hands only the address to the kernel, never touching the memory.
+  void set() noexcept;
+  /// Waits until set() or `deadline`; returns false on timeout. Spins briefly first if `spin`.
+  bool wait(std::optional<Clock::time_point> deadline, bool spin = true) noexcept;
 
  private:
   std::atomic<std::uint32_t> state_{0};
-  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
 };
+
+/// Blocks the calling thread on `done` for work running on `loop` (spinning first only when the
+/// loop runs on another CPU; on a worker of the loop's own pool, lending its place meanwhile).
+COFS_API bool wait_for_loop(IoLoop& loop, Completion& done,
+                            std::optional<Clock::time_point> deadline);
 
 template <class T>
 struct SyncState : LoopWork, LoopWaiter {
@@ -145,7 +114,7 @@ auto as_task(A awaitable) -> Task<await_result_t<A>> {
   co_return co_await std::move(awaitable);
 }
 
-std::string format_duration(Clock::duration d);
+COFS_API std::string format_duration(Clock::duration d);
 
 }  // namespace detail
 
@@ -180,11 +149,7 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   }
   std::optional<Clock::time_point> deadline;
   if (timeout) deadline = Clock::now() + *timeout;
-  // On a worker of the loop's own pool: the pool runs its queue on another thread meanwhile,
-  // since this call's work may be waiting there (see thread_pool.hpp).
-  ThreadPool::Blocked lend_place(loop);
-  // Spin only when the loop runs on another CPU than this thread.
-  if (!state->done.wait(deadline, sched_getcpu() != loop.last_cpu())) {
+  if (!detail::wait_for_loop(loop, state->done, deadline)) {
     if (state->claim()) {
       // Cancel on the loop's thread, where every stop callback of cofs expects to run.
       loop.try_post([state] { state->stop.request_stop(); });
@@ -219,7 +184,7 @@ auto sync_wrapper(IoLoop& loop, F f, std::optional<Clock::duration> timeout = st
 
 /// Starts `task` on `loop` without waiting for it. `on_error` receives its exception (on the
 /// loop's thread); without one, an exception ends the process, as it would in a std::thread.
-void spawn(IoLoop& loop, Task<void> task,
-           std::function<void(std::exception_ptr)> on_error = nullptr);
+COFS_API void spawn(IoLoop& loop, Task<void> task,
+                    std::function<void(std::exception_ptr)> on_error = nullptr);
 
 }  // namespace cofs

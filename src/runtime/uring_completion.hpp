@@ -1,5 +1,6 @@
-// The target of an io_uring completion. Everything cofs submits on a ring carries a pointer to
-// one of these as its user_data (0 means "no one waits": cancel and poll-remove acks).
+// The target of an io_uring completion (internal to the library). Everything cofs submits on a ring
+// carries a pointer to one of these as its user_data (0 means "no one waits": cancel and
+// poll-remove acks).
 #pragma once
 
 #include <cstdint>

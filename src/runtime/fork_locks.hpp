@@ -1,12 +1,12 @@
 // Locks of process-wide state that a forked child may take: the registry, the default loop's
-// holder, the configuration, the memory stores, the local engines' tables, the curl multis, the
-// bytes pool. fork() copies each lock in whatever state another thread left it, and that thread
-// does not exist in the child: a lock it held stays held forever, and what it guarded may be
-// half-changed. So each is registered here, and one pthread_atfork handler takes them all before
-// fork() and releases them after it, in the parent and in the child: the child finds every lock
-// free and the state behind it whole. They are taken in rank order, outermost first (a lock is
-// ranked before every lock that may be taken while it is held), so that taking them cannot
-// deadlock with a thread that holds one and waits for a later one.
+// holder, the configuration, the memory stores, the local engines' notices, the bytes pool. fork()
+// copies each lock in whatever state another thread left it, and that thread does not exist in the
+// child: a lock it held stays held forever, and what it guarded may be half-changed. So each is
+// registered here, and one pthread_atfork handler takes them all before fork() and releases them
+// after it, in the parent and in the child: the child finds every lock free and the state behind it
+// whole. They are taken in rank order, outermost first (a lock is ranked before every lock that may
+// be taken while it is held), so that taking them cannot deadlock with a thread that holds one and
+// waits for a later one.
 #pragma once
 
 namespace cofs::detail {
@@ -17,8 +17,6 @@ enum class ForkLockRank : unsigned {
   config,          // batch-size settings
   memory_stores,   // the list of memory stores, then each store's lock
   engine_notices,  // the local engines' notices
-  uring_tables,    // the uring engine's descriptor-slot tables
-  curl_multis,     // the HTTP backend's multi handle per loop
   bytes_pool,      // innermost: Bytes are allocated and freed under the stores' locks
   count
 };
