@@ -10,13 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/http/client.hpp"
 #include "cofs/http/client_options.hpp"
 
 namespace cofs {
 
-struct HTTPOptions {
+struct COFS_API HTTPOptions {
   http::ClientOptions client;
   bool simple_links = true;           // ls also takes bare http(s) URLs in a page's text
   bool ls_sizes = true;               // ls asks each listed file for its size (HEAD, concurrently)
@@ -26,7 +27,7 @@ struct HTTPOptions {
   bool webdav = true;  // the server takes PUT/DELETE/MKCOL (what capabilities() reports)
 };
 
-class HTTPFileSystem : public FileSystem {
+class COFS_API HTTPFileSystem : public FileSystem {
  public:
   explicit HTTPFileSystem(HTTPOptions options = {}, std::shared_ptr<IoLoop> loop = nullptr);
   ~HTTPFileSystem() override;

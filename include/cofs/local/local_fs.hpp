@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/filesystem.hpp"
 
 namespace cofs {
@@ -19,7 +20,7 @@ namespace local {
 class Engine;
 }
 
-struct LocalOptions {
+struct COFS_API LocalOptions {
   /// "uring", "aio" or "threads"; unset: COFS_LOCAL_ENGINE, then the probe.
   std::optional<std::string> engine;
   /// aio engine: read files opened read-only with O_DIRECT (no page cache).
@@ -34,7 +35,7 @@ struct LocalOptions {
   std::optional<BatchSize> batch_size;
 };
 
-class LocalFileSystem : public FileSystem {
+class COFS_API LocalFileSystem : public FileSystem {
  public:
   explicit LocalFileSystem(std::shared_ptr<IoLoop> loop = nullptr, LocalOptions options = {});
   ~LocalFileSystem() override;
