@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "../tests/http/support/nginx.cpp"  // the launcher the tests use, compiled in here
 #include "cofs/cofs.hpp"
 #include "cofs/http/http_fs.hpp"
@@ -183,8 +185,8 @@ int main(int argc, char** argv) {
   }
   cofs::test::Nginx nginx(cofs::test::Nginx::Options{1});
   const stdfs::path root = nginx.root();
-  std::printf("nginx on 127.0.0.1:%d; writing %zu files of 4 KiB and one of %zu MiB\n",
-              nginx.port(), small, big_mib);
+  fmt::print("nginx on 127.0.0.1:{}; writing {} files of 4 KiB and one of {} MiB\n", nginx.port(),
+             small, big_mib);
   const std::string four_k = cofs::test::random_bytes(4096, 5);
   stdfs::create_directories(root / "small");
   std::vector<std::string> urls;
@@ -262,18 +264,21 @@ int main(int argc, char** argv) {
   stdfs::remove_all(out_dir);
 
   const double mib = static_cast<double>(big_mib);
-  std::printf("\n%-44s %12s %12s %8s\n", "benchmark", "cofs", "reference", "ratio");
-  std::printf("%-44s %10.0f/s %10.0f/s %7.2fx\n", "cat 4 KiB URLs, c=64 vs wrk -c64 (one URL)",
-              cofs_rate, wrk_rate, cofs_rate / wrk_rate);
-  std::printf("%-44s %10.0f/s %10.0f/s %7.2fx\n", "cat 4 KiB URLs, c=64 vs curl --parallel 64",
-              cofs_rate, curl_rate, cofs_rate / curl_rate);
-  std::printf("%-44s %10.0f/s %10.0f/s %7.2fx\n", "cat 4 KiB URLs, c=64 vs minimal libcurl loop",
-              cofs_rate, libcurl_rate, cofs_rate / libcurl_rate);
-  std::printf("%-44s %8.0fMiB/s %8.0fMiB/s %7.2fx\n", "cat_file 1 GiB vs curl -o /dev/null",
-              mib / cat.first, mib / curl_null, curl_null / cat.first);
-  std::printf("%-44s %8.0fMiB/s %8.0fMiB/s %7.2fx\n", "get_file 1 GiB vs curl -o file",
-              mib / get.first, mib / curl_disk, curl_disk / get.first);
-  std::printf("%-44s %9.1f MiB\n", "peak RSS of get_file", get.second);
-  std::printf("%-44s %9.1f MiB (file %.0f MiB)\n", "peak RSS of cat_file", cat.second, mib);
+  fmt::print("\n{:<44} {:>12} {:>12} {:>8}\n", "benchmark", "cofs", "reference", "ratio");
+  fmt::print("{:<44} {:10.0f}/s {:10.0f}/s {:7.2f}x\n",
+             "cat 4 KiB URLs, c=64 vs wrk -c64 (one URL)", cofs_rate, wrk_rate,
+             cofs_rate / wrk_rate);
+  fmt::print("{:<44} {:10.0f}/s {:10.0f}/s {:7.2f}x\n",
+             "cat 4 KiB URLs, c=64 vs curl --parallel 64", cofs_rate, curl_rate,
+             cofs_rate / curl_rate);
+  fmt::print("{:<44} {:10.0f}/s {:10.0f}/s {:7.2f}x\n",
+             "cat 4 KiB URLs, c=64 vs minimal libcurl loop", cofs_rate, libcurl_rate,
+             cofs_rate / libcurl_rate);
+  fmt::print("{:<44} {:8.0f}MiB/s {:8.0f}MiB/s {:7.2f}x\n", "cat_file 1 GiB vs curl -o /dev/null",
+             mib / cat.first, mib / curl_null, curl_null / cat.first);
+  fmt::print("{:<44} {:8.0f}MiB/s {:8.0f}MiB/s {:7.2f}x\n", "get_file 1 GiB vs curl -o file",
+             mib / get.first, mib / curl_disk, curl_disk / get.first);
+  fmt::print("{:<44} {:9.1f} MiB\n", "peak RSS of get_file", get.second);
+  fmt::print("{:<44} {:9.1f} MiB (file {:.0f} MiB)\n", "peak RSS of cat_file", cat.second, mib);
   return 0;
 }

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cofs/cofs.hpp"
 #include "cofs/local/local_fs.hpp"
 
@@ -280,13 +282,13 @@ int main(int argc, char** argv) {
     return fs->cat_file(argv[3]).size() == kBigSize ? 0 : 5;
   }
   std::string root = argc > 1 ? argv[1] : "/tmp/cofs-bench-local";
-  std::printf("preparing %s ...\n", root.c_str());
+  fmt::print("preparing {} ...\n", root.c_str());
   prepare(root);
   std::vector<std::string> small;
   for (int i = 0; i < kSmallFiles; ++i) small.push_back(root + "/small/" + std::to_string(i));
   const std::string big = root + "/big.bin", tree = root + "/tree";
   warm(small, big);
-  std::printf("reactor: %s\n\n", cofs::get_loop().reactor_name());
+  fmt::print("reactor: {}\n\n", cofs::get_loop().reactor_name());
 
   // 1. small files
   double seq = best_of(5, [&] { on_loop_thread([&] { sequential_loop(small); }); });
@@ -295,14 +297,14 @@ int main(int argc, char** argv) {
       if (liburing_loop(small) != kSmallFiles * kSmallSize) std::exit(2);
     });
   });
-  std::printf(
-      "cat of %d files of %zu B (best of 5; cat best of 8 and cat_file best of 20 rounds, each "
+  fmt::print(
+      "cat of {} files of {} B (best of 5; cat best of 8 and cat_file best of 20 rounds, each "
       "round paired with a reference run)\n",
       kSmallFiles, kSmallSize);
-  std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "sequential open/read", seq * 1e3,
-              kSmallFiles / seq);
-  std::printf("  %-22s %8.1f ms  %8.0f files/s\n", "liburing QD64 linked", ref * 1e3,
-              kSmallFiles / ref);
+  fmt::print("  {:<22} {:8.1f} ms  {:8.0f} files/s\n", "sequential open/read", seq * 1e3,
+             kSmallFiles / seq);
+  fmt::print("  {:<22} {:8.1f} ms  {:8.0f} files/s\n", "liburing QD64 linked", ref * 1e3,
+             kSmallFiles / ref);
   for (cofs::LocalEngine e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     // cat keeps every result, so it is paired with the reference keeping its results too: both
@@ -316,11 +318,11 @@ int main(int argc, char** argv) {
           auto r = fs->cat(small);
           if (r.size() != static_cast<std::size_t>(kSmallFiles)) std::exit(3);
         });
-    std::printf(
-        "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
-        "  (paired liburing keeping results %.1f ms: %.2fx)\n",
-        (std::string("cofs cat ") + cofs::to_string(fs->engine())).c_str(), t * 1e3,
-        kSmallFiles / t, ref / t, seq / t, kept_ref * 1e3, kept_ref / t);
+    fmt::print(
+        "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
+        "  (paired liburing keeping results {:.1f} ms: {:.2f}x)\n",
+        (std::string("cofs cat ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, kSmallFiles / t, ref / t,
+        seq / t, kept_ref * 1e3, kept_ref / t);
     // The same reads with each result dropped as it arrives, as the two loops above do: no
     // 40 MB of fresh result memory to fault in, so this is the engine's own speed, at the window
     // cat uses by default on this engine.
@@ -333,27 +335,26 @@ int main(int argc, char** argv) {
           auto r = cofs::sync(cofs::get_loop(), cofs::gather(tasks, {.batch_size = window}));
           if (!r.all_ok()) std::exit(3);
         });
-    std::printf(
-        "  %-22s %8.1f ms  %8.0f files/s  %.2fx liburing  %.2fx sequential"
-        "  (window %ld; paired liburing %.1f ms: %.2fx)\n",
-        (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), d * 1e3,
-        kSmallFiles / d, ref / d, seq / d, static_cast<long>(window), paired_ref * 1e3,
-        paired_ref / d);
+    fmt::print(
+        "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
+        "  (window {}; paired liburing {:.1f} ms: {:.2f}x)\n",
+        (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), d * 1e3, kSmallFiles / d, ref / d,
+        seq / d, static_cast<long>(window), paired_ref * 1e3, paired_ref / d);
   }
 
   // 2. one large file
   double fio = fio_seconds(big);
-  std::printf("\ncat_file of 1 GiB (best of 3)\n");
-  std::printf("  %-22s %8.1f ms  %8.2f GiB/s\n", "fio psync bs=1M", fio * 1e3, 1 / fio);
+  fmt::print("\ncat_file of 1 GiB (best of 3)\n");
+  fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s\n", "fio psync bs=1M", fio * 1e3, 1 / fio);
   for (cofs::LocalEngine e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     double t = best_of(3, [&] {
       if (fs->cat_file(big).size() != kBigSize) std::exit(4);
     });
     long rss = peak_rss_of_cat_file(cofs::to_string(e), big);
-    std::printf("  %-22s %8.1f ms  %8.2f GiB/s  %.2fx fio  peak RSS %.3f GiB\n",
-                (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), t * 1e3,
-                1 / t, fio / t, rss / double(1 << 30));
+    fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio  peak RSS {:.3f} GiB\n",
+               (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, 1 / t, fio / t,
+               rss / double(1 << 30));
     // fio's own pattern: 1 MiB reads into memory that is reused (a file object's chunks).
     double s = best_of(3, [&] {
       cofs::File f = fs->open(big, "rb", {.block_size = 1 << 20});
@@ -361,15 +362,14 @@ int main(int argc, char** argv) {
       while (auto chunk = f.next_chunk(1 << 20)) total += chunk->size();
       if (total != kBigSize) std::exit(4);
     });
-    std::printf("  %-22s %8.1f ms  %8.2f GiB/s  %.2fx fio\n",
-                (std::string("cofs 1M chunks ") + cofs::to_string(fs->engine())).c_str(), s * 1e3,
-                1 / s, fio / s);
+    fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio\n",
+               (std::string("cofs 1M chunks ") + cofs::to_string(fs->engine())).c_str(), s * 1e3, 1 / s, fio / s);
   }
 
   // 3. find
   double f1 = find1_seconds(tree);
-  std::printf("\nfind over %d files in %d directories (best of 5)\n", kDirs * kFilesPerDir, kDirs);
-  std::printf("  %-22s %8.1f ms\n", "find(1)", f1 * 1e3);
+  fmt::print("\nfind over {} files in {} directories (best of 5)\n", kDirs * kFilesPerDir, kDirs);
+  fmt::print("  {:<22} {:8.1f} ms\n", "find(1)", f1 * 1e3);
   for (cofs::LocalEngine e : kEngines) {
     auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
     std::size_t n = 0;
@@ -378,8 +378,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "find found %zu\n", n);
       return 6;
     }
-    std::printf("  %-22s %8.1f ms  %.2fx find(1)\n",
-                (std::string("cofs ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, f1 / t);
+    fmt::print("  {:<22} {:8.1f} ms  {:.2f}x find(1)\n",
+               (std::string("cofs ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, f1 / t);
   }
   return 0;
 }

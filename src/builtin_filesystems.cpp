@@ -1,18 +1,34 @@
-// The backends built into libcofs, registered the first time the registry is used. Each backend
-// adds its line here.
+// The backends that come with cofs, registered the first time the registry is used: memory
+// always (it is part of core), the others when their library is linked (src/link_hooks.hpp).
+#include <fmt/format.h>
+
+#include "cofs/fs/errors.hpp"
 #include "cofs/fs/registry.hpp"
-#include "cofs/http/http_fs.hpp"
-#include "cofs/local/local_fs.hpp"
 #include "cofs/memory/memory_fs.hpp"
+#include "link_hooks.hpp"
 
 namespace cofs::detail {
 
 void register_builtin_filesystems() {
   register_filesystem("memory", &MemoryFileSystem::from_options);
-  register_filesystem("file", &LocalFileSystem::from_options);
-  register_filesystem("local", &LocalFileSystem::from_options);
-  register_filesystem("http", &HTTPFileSystem::from_options);
-  register_filesystem("https", &HTTPFileSystem::from_options);
+  if (cofs_register_local_backend != nullptr) cofs_register_local_backend();
+  if (cofs_register_http_backend != nullptr) cofs_register_http_backend();
+}
+
+const char* unlinked_builtin(std::string_view protocol) noexcept {
+  if ((protocol == "file" || protocol == "local") && cofs_register_local_backend == nullptr)
+    return "the local backend (cofs::local)";
+  if ((protocol == "http" || protocol == "https") && cofs_register_http_backend == nullptr)
+    return "the HTTP backend (cofs::http)";
+  return nullptr;
+}
+
+std::shared_ptr<FileSystem> local_files(const std::shared_ptr<IoLoop>& loop,
+                                        std::string_view operation, std::string_view path) {
+  if (const char* library = unlinked_builtin("file"))
+    throw NotSupportedError(operation, path,
+                            fmt::format("{} is not linked into this program", library));
+  return filesystem("file", {}, loop);
 }
 
 }  // namespace cofs::detail

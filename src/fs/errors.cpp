@@ -1,23 +1,21 @@
 #include "cofs/fs/errors.hpp"
 
 #include <cerrno>
+#include <iterator>
 #include <string>
+
+#include <fmt/format.h>
 
 namespace cofs {
 namespace {
 
+// "<operation> <path> (<detail>)", without the parts that are empty.
 std::string describe(std::string_view operation, std::string_view path, std::string_view detail) {
-  std::string what(operation);
-  if (!path.empty()) {
-    what += ' ';
-    what += path;
-  }
-  if (!detail.empty()) {
-    what += " (";
-    what += detail;
-    what += ')';
-  }
-  return what;
+  fmt::memory_buffer what;
+  fmt::format_to(std::back_inserter(what), "{}", operation);
+  if (!path.empty()) fmt::format_to(std::back_inserter(what), " {}", path);
+  if (!detail.empty()) fmt::format_to(std::back_inserter(what), " ({})", detail);
+  return fmt::to_string(what);
 }
 
 std::error_code generic(int err) {
@@ -57,12 +55,8 @@ COFS_ERROR_CTOR(PermissionError, EACCES)
 
 namespace {
 std::string http_detail(int status, std::string_view detail) {
-  std::string d = "HTTP status " + std::to_string(status);
-  if (!detail.empty()) {
-    d += ": ";
-    d += detail;
-  }
-  return d;
+  if (detail.empty()) return fmt::format("HTTP status {}", status);
+  return fmt::format("HTTP status {}: {}", status, detail);
 }
 }  // namespace
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "cofs/fs/errors.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/runtime/sync.hpp"
@@ -356,7 +358,7 @@ void File::close_quietly() noexcept {
   try {
     close();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cofs: closing %s failed: %s\n", f_->path().c_str(), e.what());
+    fmt::print(stderr, "cofs: closing {} failed: {}\n", f_->path(), e.what());
   }
 }
 

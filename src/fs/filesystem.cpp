@@ -12,6 +12,7 @@
 #include "cofs/runtime/gather.hpp"
 #include "fs/expansion.hpp"
 #include "fs/transaction_state.hpp"
+#include "link_hooks.hpp"
 
 namespace cofs {
 
@@ -254,7 +255,7 @@ Task<std::exception_ptr> copy_stream(AsyncFile& src, AsyncFile& dst, Callback* c
 }  // namespace
 
 Task<std::unique_ptr<AsyncFile>> FileSystem::open_get_target(std::string lpath) {
-  auto local = filesystem("file", {}, loop_);
+  auto local = detail::local_files(loop_, "get_file", lpath);
   try {
     co_return co_await local->async_open(lpath, "wb", {.atomic = true});
   } catch (const Error& e) {
@@ -277,7 +278,7 @@ Task<void> FileSystem::do_get_file(std::string rpath, std::string lpath, Callbac
 }
 
 Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
-  auto local = filesystem("file", {}, loop_);
+  auto local = detail::local_files(loop_, "put_file", lpath);
   FileInfo i = co_await local->async_info(lpath);
   if (i.is_dir()) throw IsADirectoryError("put_file", lpath, "is a directory: use put(recursive)");
   if (cb) cb->set_size(i.size);

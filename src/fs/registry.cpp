@@ -4,8 +4,11 @@
 #include <map>
 #include <mutex>
 
+#include <fmt/format.h>
+
 #include "cofs/fs/path.hpp"
 #include "runtime/fork_locks.hpp"
+#include "link_hooks.hpp"
 
 namespace cofs {
 namespace {
@@ -107,6 +110,9 @@ std::shared_ptr<FileSystem> filesystem(std::string_view protocol, const Options&
     }
     auto it = r.factories.find(protocol);
     if (it == r.factories.end()) {
+      if (const char* library = detail::unlinked_builtin(protocol))
+        throw NotSupportedError("filesystem", protocol,
+                                fmt::format("{} is not linked into this program", library));
       std::string known;
       for (const auto& [k, v] : r.factories) known += (known.empty() ? "" : ", ") + k;
       throw InvalidArgumentError("filesystem", protocol, "unknown protocol; known: " + known);

@@ -12,6 +12,7 @@
 #include "cofs/fs/registry.hpp"
 #include "cofs/runtime/gather.hpp"
 #include "fs/expansion.hpp"
+#include "link_hooks.hpp"
 
 namespace cofs {
 
@@ -168,7 +169,7 @@ Task<std::vector<PathError>> FileSystem::transfer(std::string_view op,
   if (sources.empty()) co_return std::vector<PathError>{};
   // get: from here to local files; put: from local files to here; copy: within this filesystem.
   std::shared_ptr<FileSystem> local;
-  if (op != "copy") local = filesystem("file", {}, loop_);
+  if (op != "copy") local = detail::local_files(loop_, op, op == "get" ? dest : sources.front());
   FileSystem& src_fs = op == "put" ? *local : *this;
   FileSystem& dst_fs = op == "get" ? *local : *this;
   std::string d = path::has_trailing_slash(dest) ? dst_fs.strip_protocol(dest) + "/"

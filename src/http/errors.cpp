@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 namespace cofs::http {
 
 NetworkError::NetworkError(std::error_code code, std::string_view operation, std::string_view url,
@@ -9,7 +11,7 @@ NetworkError::NetworkError(std::error_code code, std::string_view operation, std
     : Error(code, operation, url, detail), curl_code_(curl_code) {}
 
 std::exception_ptr status_error(long status, std::string_view operation, std::string_view url) {
-  const std::string detail = "HTTP " + std::to_string(status);
+  const std::string detail = fmt::format("HTTP {}", status);
   switch (status) {
     case 404:
     case 410:

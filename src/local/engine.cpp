@@ -19,6 +19,8 @@
 #include <set>
 #include <system_error>
 
+#include <fmt/format.h>
+
 namespace cofs {
 
 const char* to_string(LocalEngine engine) noexcept {
@@ -351,7 +353,7 @@ std::set<std::string> g_printed;
 void notice(std::string line) {
   std::lock_guard lock(g_notice_mutex);
   // Once per distinct message: a program that makes many filesystems says it once.
-  if (g_printed.insert(line).second) std::fprintf(stderr, "cofs: %s\n", line.c_str());
+  if (g_printed.insert(line).second) fmt::print(stderr, "cofs: {}\n", line);
   g_notices.push_back(std::move(line));
 }
 
@@ -388,8 +390,8 @@ std::unique_ptr<Engine> make_engine(IoLoop& loop, const EngineOptions& options) 
       return make_aio_engine(loop, options);
     } catch (const std::exception& e) {
       LocalEngine next = kOrder[i + 1];
-      notice(std::string("local engine '") + to_string(kOrder[i]) + "' cannot start (" + e.what() +
-             "); falling back to '" + to_string(next) + "'");
+      notice(fmt::format("local engine '{}' cannot start ({}); falling back to '{}'",
+                         to_string(kOrder[i]), e.what(), to_string(next)));
     }
   }
   return make_threads_engine(loop);

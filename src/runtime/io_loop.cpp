@@ -14,6 +14,8 @@
 #include <cstring>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "cofs/runtime/thread_pool.hpp"
 #include "reactor.hpp"
 #include "run_frame.hpp"
@@ -65,7 +67,16 @@ IoLoop::IoLoop(Options options)
 void IoLoop::init() {
   ReactorKind want = options_.reactor;
   if (want == ReactorKind::automatic) want = reactor_from_env();
-  if (want != ReactorKind::epoll) {
+  if (want != ReactorKind::epoll && !uring_reactor_linked()) {
+    // Without cofs::uring an automatic choice is epoll, quietly; a requested one is not.
+    constexpr const char* missing =
+        "the io_uring reactor (cofs::uring) is not linked into this program";
+    if (options_.reactor == ReactorKind::uring)
+      throw Error({ENOSYS, std::generic_category()}, "IoLoop", options_.name,
+                  fmt::format("io_uring was required but {}", missing));
+    if (want == ReactorKind::uring)
+      fmt::print(stderr, "cofs: COFS_REACTOR=uring, but {}; the IO loop uses epoll\n", missing);
+  } else if (want != ReactorKind::epoll) {
     try {
       reactor_ = make_uring_reactor(options_.ring_entries);
       kind_ = ReactorKind::uring;
@@ -74,7 +85,7 @@ void IoLoop::init() {
         throw Error(e.code(), "IoLoop", options_.name,
                     "io_uring was required but cannot be set up");
       }
-      std::fprintf(stderr, "cofs: io_uring unavailable (%s); the IO loop uses epoll\n", e.what());
+      fmt::print(stderr, "cofs: io_uring unavailable ({}); the IO loop uses epoll\n", e.what());
     }
   }
   if (!reactor_) {

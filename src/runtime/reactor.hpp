@@ -25,7 +25,7 @@ class FdWatch final : public UringCompletion {
   bool armed = false;
   bool cancel_pending = false;
   std::uint32_t armed_events = 0;
-  class UringReactor* owner = nullptr;
+  class Reactor* owner = nullptr;
 
   void on_cqe(int res, std::uint32_t flags) noexcept override;
 };
@@ -46,6 +46,11 @@ class Reactor {
   /// Hands queued work to the kernel without waiting (before a driver sleeps on pollable_fd()).
   virtual void flush() {}
   virtual io_uring* ring() noexcept { return nullptr; }
+  /// The io_uring reactor's poll of `w` completed with `res` (FdWatch::on_cqe).
+  virtual void on_poll_cqe(FdWatch* w, int res) noexcept {
+    (void)w;
+    (void)res;
+  }
   /// The loop was destroyed by what a dispatch ran: a poll() in progress returns after that
   /// dispatch without touching anything else (the loop keeps the reactor alive until then).
   void abandon() noexcept { abandoned_ = true; }
@@ -58,7 +63,10 @@ class Reactor {
   unsigned poll_depth_ = 0;
 };
 
-/// Throws std::system_error when io_uring cannot be set up (ENOSYS, EPERM under seccomp, ...).
+/// Whether cofs::uring, which has the io_uring reactor, is linked (src/link_hooks.hpp).
+bool uring_reactor_linked() noexcept;
+/// Needs uring_reactor_linked(). Throws std::system_error when io_uring cannot be set up (ENOSYS,
+/// EPERM under seccomp, ...).
 std::unique_ptr<Reactor> make_uring_reactor(unsigned entries);
 std::unique_ptr<Reactor> make_epoll_reactor();
 

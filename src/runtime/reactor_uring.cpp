@@ -11,6 +11,8 @@
 #include <system_error>
 #include <vector>
 
+#include "cofs/export.hpp"
+#include "link_hooks.hpp"
 #include "reactor.hpp"
 
 namespace cofs {
@@ -118,7 +120,7 @@ class UringReactor final : public Reactor {
     return event_fd_;
   }
 
-  void on_poll_cqe(FdWatch* w, int res) noexcept {
+  void on_poll_cqe(FdWatch* w, int res) noexcept override {
     w->armed = false;
     w->cancel_pending = false;
     if (w->removed) {
@@ -172,12 +174,9 @@ class UringReactor final : public Reactor {
   std::vector<FdWatch*> cancelling_;  // removed while a poll was armed: freed at its CQE
 };
 
-void FdWatch::on_cqe(int res, std::uint32_t) noexcept {
-  owner->on_poll_cqe(this, res);
-}
-
-std::unique_ptr<Reactor> make_uring_reactor(unsigned entries) {
-  return std::make_unique<UringReactor>(entries);
-}
-
 }  // namespace cofs
+
+// Found by core through its weak reference (src/link_hooks.hpp), when cofs::uring is linked.
+extern "C" COFS_API cofs::Reactor* cofs_make_uring_reactor(unsigned entries) {
+  return new cofs::UringReactor(entries);
+}

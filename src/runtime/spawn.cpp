@@ -1,5 +1,7 @@
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "cofs/runtime/sync.hpp"
 
 namespace cofs {
@@ -8,8 +10,8 @@ namespace detail {
 std::string format_duration(Clock::duration d) {
   using namespace std::chrono;
   auto us = duration_cast<microseconds>(d).count();
-  if (us % 1000 != 0 && us < 10'000) return std::to_string(us) + " us";
-  return std::to_string(us / 1000) + " ms";
+  if (us % 1000 != 0 && us < 10'000) return fmt::format("{} us", us);
+  return fmt::format("{} ms", us / 1000);
 }
 
 namespace {
@@ -21,7 +23,7 @@ Detached run_spawned(Task<void> task, std::function<void(std::exception_ptr)> on
       try {
         throw;
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "cofs: a spawned task failed and nobody handles it: %s\n", e.what());
+        fmt::print(stderr, "cofs: a spawned task failed and nobody handles it: {}\n", e.what());
       }
       std::terminate();
     }

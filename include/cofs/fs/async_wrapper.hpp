@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/filesystem.hpp"
 
 namespace cofs {
@@ -15,7 +16,7 @@ class ThreadPool;
 
 /// The blocking core a user implements to wrap. Paths arrive stripped of the protocol;
 /// errors are thrown as cofs exceptions (throw_errno helps), naming the operation and path.
-class BlockingFileSystem {
+class COFS_API BlockingFileSystem {
  public:
   virtual ~BlockingFileSystem() = default;
   virtual std::string protocol() const = 0;
@@ -31,7 +32,7 @@ class BlockingFileSystem {
   virtual void rmdir(const std::string& path) = 0;
 };
 
-class AsyncFileSystemWrapper : public FileSystem {
+class COFS_API AsyncFileSystemWrapper : public FileSystem {
  public:
   /// `max_concurrency`: the pool's threads, so the most blocking calls in flight at once.
   explicit AsyncFileSystemWrapper(std::shared_ptr<BlockingFileSystem> impl,

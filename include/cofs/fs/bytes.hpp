@@ -19,6 +19,8 @@
 #include <string_view>
 #include <utility>
 
+#include "cofs/export.hpp"
+
 namespace cofs {
 
 namespace detail {
@@ -28,15 +30,15 @@ inline constexpr std::size_t kBytesMappedFrom = std::size_t{4} << 20;
 inline constexpr std::size_t kPooledFrom = std::size_t{4} << 10;
 inline constexpr std::size_t kPooledUpTo = std::size_t{256} << 10;
 /// Whether the slab pool serves this process (off under AddressSanitizer and COFS_BYTES_POOL=0).
-bool bytes_pool_enabled() noexcept;
+COFS_API bool bytes_pool_enabled() noexcept;
 /// Resizes the buffer `p` of capacity `cap` holding `size` live bytes to capacity at least `n`
 /// (larger or smaller than `cap`; `p` may be null). Returns the new buffer and sets `cap` to its
 /// real capacity; throws std::bad_alloc. The live bytes (up to `n`) are kept.
-std::byte* bytes_resize(std::byte* p, std::size_t& cap, std::size_t size, std::size_t n);
-void bytes_free(std::byte* p, std::size_t cap) noexcept;
+COFS_API std::byte* bytes_resize(std::byte* p, std::size_t& cap, std::size_t size, std::size_t n);
+COFS_API void bytes_free(std::byte* p, std::size_t cap) noexcept;
 }  // namespace detail
 
-class Bytes {
+class COFS_API Bytes {
  public:
   Bytes() noexcept = default;
   explicit Bytes(std::string_view s) { assign(s.data(), s.size()); }

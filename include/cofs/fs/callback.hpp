@@ -8,9 +8,11 @@
 #include <optional>
 #include <string_view>
 
+#include "cofs/export.hpp"
+
 namespace cofs {
 
-class Callback {
+class COFS_API Callback {
  public:
   virtual ~Callback() = default;
 
@@ -32,7 +34,7 @@ class Callback {
 };
 
 /// A Callback made of functions; each may be left empty.
-class FunctionCallback : public Callback {
+class COFS_API FunctionCallback : public Callback {
  public:
   std::function<void(std::optional<std::uint64_t>)> on_size;
   std::function<void(std::uint64_t value, std::optional<std::uint64_t> size)> on_update;

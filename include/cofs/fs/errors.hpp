@@ -3,6 +3,7 @@
 // runtime/error.hpp; throw_error() picks the named type from the code.
 #pragma once
 
+#include "cofs/export.hpp"
 #include "cofs/runtime/error.hpp"
 
 namespace cofs {
@@ -15,7 +16,7 @@ COFS_DEFINE_ERROR(DirectoryNotEmptyError)  // ENOTEMPTY
 COFS_DEFINE_ERROR(PermissionError)         // EACCES / EPERM
 
 /// An HTTP status the caller did not expect; 404/410 and 401/403 map to the named types instead.
-class HTTPError : public Error {
+class COFS_API HTTPError : public Error {
  public:
   HTTPError(int status, std::string_view operation, std::string_view url,
             std::string_view detail = {});

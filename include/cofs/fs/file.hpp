@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/bytes.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/task.hpp"
@@ -23,7 +24,7 @@ namespace cofs {
 class FileSystem;
 
 /// A parsed open mode: "r", "w", "a", "x", each optionally with "+" and "b" or "t".
-struct OpenMode {
+struct COFS_API OpenMode {
   bool read = false;
   bool write = false;
   bool append = false;     // "a": every write goes to the end
@@ -39,7 +40,7 @@ struct OpenMode {
 
 enum class Whence { set = 0, cur = 1, end = 2 };
 
-struct OpenOptions {
+struct COFS_API OpenOptions {
   std::size_t block_size = 0;         // read-ahead and write-buffer size; 0: the backend's default
   std::optional<std::uint64_t> size;  // the file's size when the caller knows it (saves an info)
   /// Writing: the target is replaced whole at close, never seen half written (local files write a
@@ -49,7 +50,7 @@ struct OpenOptions {
   bool atomic = false;
 };
 
-class AsyncFile {
+class COFS_API AsyncFile {
  public:
   AsyncFile(IoLoop& loop, std::string path, OpenMode mode, std::size_t block_size);
   /// Does not flush: a destructor cannot wait. close() a file that was written to.
@@ -148,7 +149,7 @@ class AsyncFile {
 /// reads are ranges of fs.cat_file; a writable file stages its bytes (loading the old contents
 /// for "r+" and "a") and stores them with fs.pipe_file at close, so inside a transaction the
 /// write is deferred like any other.
-class ObjectFile : public AsyncFile {
+class COFS_API ObjectFile : public AsyncFile {
  public:
   /// Opens (checks existence, loads contents for "+"/append modes) and returns the file.
   static Task<std::unique_ptr<AsyncFile>> open(FileSystem& fs, std::string path, OpenMode mode,
@@ -171,7 +172,7 @@ class ObjectFile : public AsyncFile {
 
 /// The blocking file object: each call runs on the IO loop and waits. Closes on destruction
 /// (reporting a failure to stderr; call close() to see it as an exception). One thread at a time.
-class File {
+class COFS_API File {
  public:
   File() = default;
   explicit File(std::unique_ptr<AsyncFile> f);

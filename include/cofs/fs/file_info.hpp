@@ -8,13 +8,15 @@
 #include <optional>
 #include <string>
 
+#include "cofs/export.hpp"
+
 namespace cofs {
 
 enum class FileType { file, directory, other };
 
-const char* to_string(FileType t) noexcept;
+COFS_API const char* to_string(FileType t) noexcept;
 
-struct FileInfo {
+struct COFS_API FileInfo {
   using TimePoint = std::chrono::system_clock::time_point;
 
   std::string name;  // the full path (or URL) of the entry, without a trailing slash
@@ -44,7 +46,7 @@ struct FileInfo {
 };
 
 /// A file whatever it is called: its device and inode.
-struct FileId {
+struct COFS_API FileId {
   std::uint64_t dev = 0;
   std::uint64_t ino = 0;
   auto operator<=>(const FileId&) const = default;

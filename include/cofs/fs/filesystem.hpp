@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/bytes.hpp"
 #include "cofs/fs/callback.hpp"
 #include "cofs/fs/errors.hpp"
@@ -31,7 +32,7 @@
 namespace cofs {
 
 /// What a backend can do; the conformance suite skips what a backend declares it cannot.
-struct Capabilities {
+struct COFS_API Capabilities {
   bool write = true;        // pipe_file, rm_file, open for writing
   bool directories = true;  // mkdir makes empty directories that ls shows
   bool rmdir = true;
@@ -43,14 +44,14 @@ struct Capabilities {
 };
 
 /// One level of walk(): a directory and the names of its subdirectories and files.
-struct WalkEntry {
+struct COFS_API WalkEntry {
   std::string root;
   std::vector<std::string> dirs;
   std::vector<std::string> files;
 };
 
 /// A path whose part of a bulk call failed (on_error = return).
-struct PathError {
+struct COFS_API PathError {
   std::string path;
   std::exception_ptr error;
 };
@@ -58,7 +59,7 @@ struct PathError {
 /// cat()'s result: each path with its contents or (on_error = return) its error.
 using CatResult = std::map<std::string, Outcome<Bytes>>;
 
-class FileSystem : public std::enable_shared_from_this<FileSystem> {
+class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
  public:
   /// `loop`: the IoLoop that serves this filesystem; nullptr for the default loop (get_loop()).
   explicit FileSystem(std::shared_ptr<IoLoop> loop = nullptr);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/runtime/config.hpp"
 
 namespace cofs {
@@ -21,7 +22,7 @@ class Callback;
 enum class OnError { raise, omit, return_ };
 
 /// Options shared by the bulk methods (cat, cat_ranges, pipe, get, put, copy, mv, rm, sizes).
-struct BulkOptions {
+struct COFS_API BulkOptions {
   bool recursive = false;
   std::optional<int> maxdepth;  // with recursive: how deep to descend (1: the path's children)
   OnError on_error = OnError::raise;
@@ -37,7 +38,7 @@ enum class FollowLinks {
 };
 
 /// Options of find, walk, glob and du.
-struct FindOptions {
+struct COFS_API FindOptions {
   std::optional<int> maxdepth;
   bool withdirs = false;  // include directories in the result
   std::optional<BatchSize> batch_size;
@@ -56,7 +57,7 @@ using Options = std::map<std::string, std::string, std::less<>>;
 
 /// Reads typed values out of Options, remembering which keys were used, so that a backend can
 /// refuse the keys nobody read (a misspelt option is an error, not silently ignored).
-class OptionReader {
+class COFS_API OptionReader {
  public:
   OptionReader(std::string_view protocol, const Options& options)
       : protocol_(protocol), options_(options) {}

@@ -9,36 +9,38 @@
 #include <string_view>
 #include <vector>
 
+#include "cofs/export.hpp"
+
 namespace cofs::path {
 
 /// "s3://bucket/key" -> "s3"; a path without "proto://" -> nullopt.
-std::optional<std::string> protocol_of(std::string_view url);
+COFS_API std::optional<std::string> protocol_of(std::string_view url);
 /// Removes a leading "<protocol>://" (any of `protocols`); leaves other paths as they are.
-std::string strip_protocol(std::string_view path,
-                           std::initializer_list<std::string_view> protocols);
+COFS_API std::string strip_protocol(std::string_view path,
+                                    std::initializer_list<std::string_view> protocols);
 
 /// Collapses "//" and "/./", resolves "..", removes a trailing slash (but keeps a lone "/").
-std::string normalize(std::string_view p);
+COFS_API std::string normalize(std::string_view p);
 /// Whether normalize would return `p` unchanged: no empty, "." or ".." part, no trailing slash.
-bool is_normal(std::string_view p) noexcept;
-std::string join(std::string_view a, std::string_view b);
+COFS_API bool is_normal(std::string_view p) noexcept;
+COFS_API std::string join(std::string_view a, std::string_view b);
 /// "/a/b/c" -> "/a/b"; "/a" -> "/"; "a" -> "".
-std::string parent(std::string_view p);
+COFS_API std::string parent(std::string_view p);
 /// "/a/b/c" -> "c".
-std::string_view basename(std::string_view p);
-bool has_trailing_slash(std::string_view p) noexcept;
-std::string_view trim_trailing_slash(std::string_view p) noexcept;
+COFS_API std::string_view basename(std::string_view p);
+COFS_API bool has_trailing_slash(std::string_view p) noexcept;
+COFS_API std::string_view trim_trailing_slash(std::string_view p) noexcept;
 /// Number of '/'-separated parts below `root` (root itself: 0).
-int depth_below(std::string_view root, std::string_view p) noexcept;
+COFS_API int depth_below(std::string_view root, std::string_view p) noexcept;
 
 /// True when `p` holds a glob character (`*`, `?` or `[`).
-bool has_magic(std::string_view p) noexcept;
+COFS_API bool has_magic(std::string_view p) noexcept;
 
 /// A compiled glob pattern over full paths. `*` matches within one part, `**` across parts
 /// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. Throws InvalidArgumentError
 /// for an unterminated `[`. matches() takes time linear in the pattern times the path, and is a
 /// pure function of the two (safe from any thread).
-class Glob {
+class COFS_API Glob {
  public:
   explicit Glob(std::string_view pattern);
   bool matches(std::string_view path) const;

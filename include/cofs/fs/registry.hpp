@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/file.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/fs/options.hpp"
@@ -20,30 +21,31 @@ using FileSystemFactory = std::function<std::shared_ptr<FileSystem>(const Option
 
 /// Registers `factory` under `protocol`. Throws InvalidArgumentError when the name is taken and
 /// `clobber` is false, or when it is not a valid protocol name ([a-z][a-z0-9+.-]*).
-void register_filesystem(std::string_view protocol, FileSystemFactory factory,
-                         bool clobber = false);
-std::vector<std::string> available_protocols();
+COFS_API void register_filesystem(std::string_view protocol, FileSystemFactory factory,
+                                  bool clobber = false);
+COFS_API std::vector<std::string> available_protocols();
 
 /// The filesystem for `protocol` with `options`, served by `loop` (nullptr: the default loop).
 /// Instances are cached: the same protocol, options and loop give the same instance, so that
 /// url_to_fs("memory://x") and open("memory://x") see the same store. Throws
 /// InvalidArgumentError for an unknown protocol, naming the known ones.
-std::shared_ptr<FileSystem> filesystem(std::string_view protocol, const Options& options = {},
-                                       std::shared_ptr<IoLoop> loop = nullptr);
+COFS_API std::shared_ptr<FileSystem> filesystem(std::string_view protocol,
+                                                const Options& options = {},
+                                                std::shared_ptr<IoLoop> loop = nullptr);
 
 /// "memory://a/b" -> (the memory filesystem, "/a/b"); a path without a protocol is a local file.
 /// Throws InvalidArgumentError for a malformed URL.
-std::pair<std::shared_ptr<FileSystem>, std::string> url_to_fs(std::string_view url,
-                                                              const Options& options = {});
+COFS_API std::pair<std::shared_ptr<FileSystem>, std::string> url_to_fs(std::string_view url,
+                                                                       const Options& options = {});
 
 /// Opens the file a URL names, as a blocking File.
-File open(std::string_view url, std::string_view mode = "rb", const Options& options = {});
+COFS_API File open(std::string_view url, std::string_view mode = "rb", const Options& options = {});
 /// The same, as an AsyncFile.
-Task<std::unique_ptr<AsyncFile>> open_async(std::string url, std::string mode = "rb",
-                                            Options options = {});
+COFS_API Task<std::unique_ptr<AsyncFile>> open_async(std::string url, std::string mode = "rb",
+                                                     Options options = {});
 
 /// Drops the cached instances (each lives on while someone holds it).
-void clear_instance_cache();
+COFS_API void clear_instance_cache();
 
 namespace detail {
 /// Registers the backends built into the library (defined beside them).

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 
+#include "cofs/export.hpp"
 #include "cofs/http/client_options.hpp"
 #include "cofs/http/request.hpp"
 #include "cofs/runtime/io_loop.hpp"
@@ -20,7 +21,7 @@ class Transfer;
 }
 
 /// The body of a streamed response. Move-only; destroying it ends the transfer.
-class BodyStream {
+class COFS_API BodyStream {
  public:
   BodyStream(BodyStream&&) noexcept;
   BodyStream& operator=(BodyStream&&) noexcept;
@@ -45,9 +46,9 @@ class BodyStream {
 
 /// The most body bytes any streamed transfer of this process has held at once (its buffer, the
 /// consumer's chunk and undecoded input): what bounds streaming memory, decoded bodies included.
-std::size_t stream_buffer_high_water() noexcept;
+COFS_API std::size_t stream_buffer_high_water() noexcept;
 
-class Client {
+class COFS_API Client {
  public:
   explicit Client(IoLoop& loop, ClientOptions options = {});
   Client(const Client&) = delete;

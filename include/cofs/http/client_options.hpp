@@ -8,13 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include "cofs/export.hpp"
+
 namespace cofs::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 enum class HttpVersion { automatic, http1_1, http2, http2_tls };
 
-struct ClientOptions {
+struct COFS_API ClientOptions {
   Headers headers;  // sent with every request; CR or LF in a name or value is refused
   std::optional<std::pair<std::string, std::string>> basic_auth;  // user, password
   std::string bearer_token;
@@ -58,6 +60,6 @@ struct ClientOptions {
 };
 
 /// "cofs/<version>".
-const std::string& default_user_agent();
+COFS_API const std::string& default_user_agent();
 
 }  // namespace cofs::http

@@ -6,11 +6,12 @@
 #include <exception>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/errors.hpp"
 
 namespace cofs::http {
 
-class NetworkError : public Error {
+class COFS_API NetworkError : public Error {
  public:
   /// `code` is an errno-like reason (ECONNREFUSED, ECONNRESET, EHOSTUNREACH, EPROTO, ...);
   /// `curl_code` is libcurl's CURLcode, kept for diagnosis.
@@ -24,6 +25,7 @@ class NetworkError : public Error {
 
 /// The exception for an HTTP error status: FileNotFoundError (404, 410), PermissionError (401,
 /// 403), HTTPError otherwise.
-std::exception_ptr status_error(long status, std::string_view operation, std::string_view url);
+COFS_API std::exception_ptr status_error(long status, std::string_view operation,
+                                         std::string_view url);
 
 }  // namespace cofs::http

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/http/client.hpp"
 #include "cofs/http/client_options.hpp"
@@ -22,7 +23,7 @@ namespace http {
 enum class UploadMethod { put, post };
 }  // namespace http
 
-struct HTTPOptions {
+struct COFS_API HTTPOptions {
   http::ClientOptions client;
   bool simple_links = true;          // ls also takes bare http(s) URLs in a page's text
   bool ls_sizes = true;              // ls asks each listed file for its size (HEAD, concurrently)
@@ -33,7 +34,7 @@ struct HTTPOptions {
   std::optional<BatchSize> batch_size;  // of bulk calls; unset: the configured default
 };
 
-class HTTPFileSystem : public FileSystem {
+class COFS_API HTTPFileSystem : public FileSystem {
  public:
   explicit HTTPFileSystem(std::shared_ptr<IoLoop> loop = nullptr, HTTPOptions options = {});
   ~HTTPFileSystem() override;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/bytes.hpp"
 #include "cofs/http/client_options.hpp"
 #include "cofs/runtime/task.hpp"
@@ -17,7 +18,7 @@
 namespace cofs::http {
 
 /// Bytes [start, end) of a resource. start < 0 asks for the last -start bytes (no end then).
-struct ByteRange {
+struct COFS_API ByteRange {
   std::int64_t start = 0;
   std::optional<std::int64_t> end;
 };
@@ -27,7 +28,7 @@ struct ByteRange {
 using BodySource =
     std::function<Task<std::size_t>(std::uint64_t offset, std::span<std::byte> buffer)>;
 
-struct Request {
+struct COFS_API Request {
   std::string method = "GET";
   std::string url;
   std::string operation = "request";  // names the operation in error messages ("cat_file", ...)
@@ -47,9 +48,9 @@ struct Request {
 };
 
 /// Case-insensitive lookup of the first header named `name`.
-const std::string* find_header(const Headers& headers, std::string_view name);
+COFS_API const std::string* find_header(const Headers& headers, std::string_view name);
 
-struct Response {
+struct COFS_API Response {
   long status = 0;
   Headers headers;       // of the final response
   std::string url;       // after redirects

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/local/local_engine.hpp"
 
@@ -20,7 +21,7 @@ namespace local {
 class Engine;
 }
 
-struct LocalOptions {
+struct COFS_API LocalOptions {
   /// automatic: COFS_LOCAL_ENGINE, then the first that starts of uring, aio, threads. An engine
   /// asked for that cannot start falls back the same way, with a notice on stderr.
   LocalEngine engine = LocalEngine::automatic;
@@ -36,7 +37,7 @@ struct LocalOptions {
   std::optional<BatchSize> batch_size;
 };
 
-class LocalFileSystem : public FileSystem {
+class COFS_API LocalFileSystem : public FileSystem {
  public:
   explicit LocalFileSystem(std::shared_ptr<IoLoop> loop = nullptr, LocalOptions options = {});
   ~LocalFileSystem() override;

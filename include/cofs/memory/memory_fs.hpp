@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "cofs/export.hpp"
 #include "cofs/fs/filesystem.hpp"
 
 namespace cofs {
 
-class MemoryStore;  // the tree of one memory filesystem; opaque
+class COFS_API MemoryStore;  // the tree of one memory filesystem; opaque
 
-class MemoryFileSystem : public FileSystem {
+class COFS_API MemoryFileSystem : public FileSystem {
  public:
   /// A filesystem on a store of its own (nullptr), or on `store` shared with others.
   explicit MemoryFileSystem(std::shared_ptr<IoLoop> loop = nullptr,

@@ -1,0 +1,40 @@
+// The optional libraries of cofs, as core sees them: one function of each, referenced weakly, so
+// that a program that does not link the library has the reference resolve to null instead of
+// failing to link. Each library's CMake target adds --undefined=<symbol> to its consumers' link,
+// which pulls the defining object out of a static archive (nothing else references it); a shared
+// library resolves the reference when it is loaded. Default visibility: the reference must reach
+// across shared objects.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+namespace cofs {
+class FileSystem;
+class IoLoop;
+class Reactor;
+
+namespace detail {
+/// "the local backend (cofs::local)" for "file" when cofs::local is not linked (and the like for
+/// the other built-in protocols); null when the protocol is not a built-in one or is linked.
+const char* unlinked_builtin(std::string_view protocol) noexcept;
+
+/// filesystem("file") for `operation` on `path` (get, put and the like, which read or write
+/// local files from any filesystem): throws NotSupportedError naming them when cofs::local is
+/// not linked into the program.
+std::shared_ptr<FileSystem> local_files(const std::shared_ptr<IoLoop>& loop,
+                                        std::string_view operation, std::string_view path);
+}  // namespace detail
+}  // namespace cofs
+
+#define COFS_WEAK_HOOK __attribute__((weak, visibility("default")))
+
+extern "C" {
+/// cofs::local (src/local/register.cpp): registers "file" and "local".
+COFS_WEAK_HOOK void cofs_register_local_backend();
+/// cofs::http (src/http/register.cpp): registers "http" and "https".
+COFS_WEAK_HOOK void cofs_register_http_backend();
+/// cofs::uring (src/runtime/reactor_uring.cpp): a new io_uring reactor; throws std::system_error
+/// when the kernel refuses one.
+COFS_WEAK_HOOK cofs::Reactor* cofs_make_uring_reactor(unsigned entries);
+}
