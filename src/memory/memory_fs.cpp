@@ -137,9 +137,11 @@ FileInfo::TimePoint now() {
 }
 }  // namespace
 
-MemoryFileSystem::MemoryFileSystem(std::shared_ptr<IoLoop> loop, std::shared_ptr<MemoryStore> store)
+MemoryFileSystem::MemoryFileSystem(std::shared_ptr<IoLoop> loop, MemoryOptions options)
     : FileSystem(std::move(loop)),
-      store_(store ? std::move(store) : std::make_shared<MemoryStore>()) {}
+      store_(options.store ? std::move(options.store) : std::make_shared<MemoryStore>()) {
+  if (options.batch_size) set_batch_size(options.batch_size);
+}
 
 MemoryFileSystem::~MemoryFileSystem() = default;
 
@@ -151,11 +153,10 @@ std::shared_ptr<MemoryStore> MemoryFileSystem::global_store() {
 std::shared_ptr<FileSystem> MemoryFileSystem::from_options(const Options& options,
                                                            std::shared_ptr<IoLoop> loop) {
   OptionReader r("memory", options);
-  auto batch = r.integer("batch_size");
+  MemoryOptions o{.store = global_store()};
+  if (auto b = r.integer("batch_size")) o.batch_size = static_cast<BatchSize>(*b);
   r.finish();
-  auto fs = std::make_shared<MemoryFileSystem>(std::move(loop), global_store());
-  if (batch) fs->set_batch_size(*batch);
-  return fs;
+  return std::make_shared<MemoryFileSystem>(std::move(loop), std::move(o));
 }
 
 std::string MemoryFileSystem::strip_protocol(std::string_view p) const {

@@ -43,7 +43,8 @@ TEST_CASE("memory store: children forked while threads hold its lock use it afre
           "[memory][fork][fork-load]") {
   auto store = cofs::MemoryFileSystem::global_store();
   {
-    auto fs = std::make_shared<cofs::MemoryFileSystem>(nullptr, store);
+    auto fs =
+        std::make_shared<cofs::MemoryFileSystem>(nullptr, cofs::MemoryOptions{.store = store});
     for (int i = 0; i < 500; ++i)
       fs->pipe_file("/mem-fork/big/" + std::to_string(i), std::string_view("x"));
   }
@@ -54,7 +55,7 @@ TEST_CASE("memory store: children forked while threads hold its lock use it afre
     busy.emplace_back([&, t] {
       auto loop = std::make_shared<cofs::IoLoop>();  // three loop threads on one store
       loop->start_thread();
-      auto fs = std::make_shared<cofs::MemoryFileSystem>(loop, store);
+      auto fs = std::make_shared<cofs::MemoryFileSystem>(loop, cofs::MemoryOptions{.store = store});
       const std::string mine = "/mem-fork/t" + std::to_string(t);
       while (!stop.load(std::memory_order_relaxed)) {
         (void)fs->ls("/mem-fork/big");  // 500 entries built under the store's lock

@@ -270,8 +270,8 @@ TEST_CASE("fork: 40 forks while 4 threads are busy in cofs; every child uses cof
       // A loop of its own: four loop threads take the global memory store's lock at once.
       auto loop = std::make_shared<IoLoop>();
       loop->start_thread();
-      auto mem =
-          std::make_shared<cofs::MemoryFileSystem>(loop, cofs::MemoryFileSystem::global_store());
+      auto mem = std::make_shared<cofs::MemoryFileSystem>(
+          loop, cofs::MemoryOptions{.store = cofs::MemoryFileSystem::global_store()});
       auto local = cofs::filesystem("file");
       const std::string key = "/fork-load/" + std::to_string(t);
       const std::string f = (dir / ("load-" + std::to_string(t))).string();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,11 +15,15 @@ namespace cofs {
 
 class COFS_API MemoryStore;  // the tree of one memory filesystem; opaque
 
+struct COFS_API MemoryOptions {
+  /// The tree to serve: shared with the filesystems given the same store; unset: a new one.
+  std::shared_ptr<MemoryStore> store;
+  std::optional<BatchSize> batch_size;  // of bulk calls; unset: the configured default
+};
+
 class COFS_API MemoryFileSystem : public FileSystem {
  public:
-  /// A filesystem on a store of its own (nullptr), or on `store` shared with others.
-  explicit MemoryFileSystem(std::shared_ptr<IoLoop> loop = nullptr,
-                            std::shared_ptr<MemoryStore> store = nullptr);
+  explicit MemoryFileSystem(std::shared_ptr<IoLoop> loop = nullptr, MemoryOptions options = {});
   ~MemoryFileSystem() override;
 
   /// The store every MemoryFileSystem made by name ("memory://") shares, as in fsspec.
