@@ -1,7 +1,7 @@
 #include "local/engine.hpp"
 
-#include "runtime/fork_locks.hpp"
 #include "cofs/runtime/gather.hpp"
+#include "runtime/fork_locks.hpp"
 
 #include <dirent.h>
 #include <linux/magic.h>

@@ -8,9 +8,11 @@
 #include <string_view>
 #include <system_error>
 
+#include "cofs/export.hpp"
+
 namespace cofs {
 
-class Error : public std::system_error {
+class COFS_API Error : public std::system_error {
  public:
   Error(std::error_code code, std::string_view operation, std::string_view path,
         std::string_view detail = {});
@@ -24,7 +26,7 @@ class Error : public std::system_error {
 };
 
 #define COFS_DEFINE_ERROR(Name)                                                            \
-  class Name : public Error {                                                              \
+  class COFS_API Name : public Error {                                                     \
    public:                                                                                 \
     using Error::Error;                                                                    \
     Name(std::string_view operation, std::string_view path, std::string_view detail = {}); \
@@ -38,8 +40,8 @@ COFS_DEFINE_ERROR(LoopStoppedError)      // ESHUTDOWN: the IoLoop is stopped or 
 
 /// Throws the named exception type matching `code` (FileNotFoundError for ENOENT, ...), or a
 /// plain cofs::Error for codes without a named type.
-[[noreturn]] void throw_error(std::error_code code, std::string_view operation,
-                              std::string_view path, std::string_view detail = {});
+[[noreturn]] COFS_API void throw_error(std::error_code code, std::string_view operation,
+                                       std::string_view path, std::string_view detail = {});
 [[noreturn]] inline void throw_errno(int err, std::string_view operation, std::string_view path,
                                      std::string_view detail = {}) {
   throw_error(std::error_code(err, std::generic_category()), operation, path, detail);
@@ -50,10 +52,10 @@ COFS_DEFINE_ERROR(LoopStoppedError)      // ESHUTDOWN: the IoLoop is stopped or 
 }
 
 /// The exception `throw_error` would throw, as an exception_ptr (for on_error = return).
-std::exception_ptr make_error(std::error_code code, std::string_view operation,
-                              std::string_view path, std::string_view detail = {});
+COFS_API std::exception_ptr make_error(std::error_code code, std::string_view operation,
+                                       std::string_view path, std::string_view detail = {});
 
 /// True when `e` holds a std::system_error whose code equals `condition`.
-bool error_is(const std::exception_ptr& e, std::errc condition) noexcept;
+COFS_API bool error_is(const std::exception_ptr& e, std::errc condition) noexcept;
 
 }  // namespace cofs

@@ -8,13 +8,15 @@
 
 #include <cstddef>
 
+#include "cofs/export.hpp"
+
 namespace cofs::detail {
 
-void* frame_allocate(std::size_t n);
-void frame_free(void* p, std::size_t n) noexcept;
+COFS_API void* frame_allocate(std::size_t n);
+COFS_API void frame_free(void* p, std::size_t n) noexcept;
 /// Bytes of freed frames the calling thread keeps for reuse (always 0 under AddressSanitizer).
-std::size_t frame_cache_bytes() noexcept;
+COFS_API std::size_t frame_cache_bytes() noexcept;
 /// Whether frames are cached at all (not under AddressSanitizer).
-bool frame_cache_enabled() noexcept;
+COFS_API bool frame_cache_enabled() noexcept;
 
 }  // namespace cofs::detail

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "cofs/export.hpp"
 #include "cofs/runtime/error.hpp"
 #include "cofs/runtime/task.hpp"
 
@@ -50,7 +51,7 @@ struct LoopAccess;  // the library's own way in to a loop's internals (src/runti
 /// The leaf operations in flight on a loop under one stop token, and the one stop callback that
 /// cancels them all: a callback of its own would cost each operation four atomic operations on
 /// the token's shared state. Loop thread only, as are the stop requests that cancel operations.
-struct StopGroup {
+struct COFS_API StopGroup {
   struct Fire {
     StopGroup* group;
     void operator()() const noexcept;
@@ -72,7 +73,7 @@ struct TimerNode {
 
 /// An operation suspended on the loop that the loop must end when it stops (with
 /// LoopStoppedError). Registered with track(), removed with untrack(); loop thread only.
-class PendingOp {
+class COFS_API PendingOp {
  public:
   PendingOp() = default;
   PendingOp(const PendingOp&) = delete;
@@ -94,7 +95,7 @@ class PendingOp {
 /// nobody will signal), released() is called with LoopStoppedError, so the caller is not left
 /// waiting forever. Whoever claim()s first (the work finishing, the caller giving up, the loop
 /// closing) decides the outcome.
-class LoopWaiter {
+class COFS_API LoopWaiter {
  public:
   LoopWaiter() = default;
   LoopWaiter(const LoopWaiter&) = delete;
@@ -120,7 +121,7 @@ class FdWatch;  // a file descriptor registered with the reactor; opaque to user
 class Reactor;
 class ThreadPool;
 
-class IoLoop {
+class COFS_API IoLoop {
  public:
   struct Options {
     ReactorKind reactor = ReactorKind::automatic;  // automatic: COFS_REACTOR, then a probe
@@ -285,8 +286,8 @@ class IoLoop {
 
 /// The process-wide default loop, started lazily on a thread named "cofsIO". A forked child gets
 /// a fresh one. Throws LoopStoppedError once the process has begun to exit.
-IoLoop& get_loop();
-std::shared_ptr<IoLoop> default_loop();
+COFS_API IoLoop& get_loop();
+COFS_API std::shared_ptr<IoLoop> default_loop();
 
 // ---- implementation of the templates ---------------------------------------------------------
 

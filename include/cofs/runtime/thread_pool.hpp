@@ -26,11 +26,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "cofs/export.hpp"
 #include "cofs/runtime/io_loop.hpp"
 
 namespace cofs {
 
-class ThreadPool {
+class COFS_API ThreadPool {
  public:
   /// `lends_for`: the loop whose own pool this is (see above); nullptr for a pool that never grows.
   ThreadPool(unsigned threads, std::string name, const IoLoop* lends_for = nullptr);
