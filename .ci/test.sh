@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then builds and runs, under CTest, each stage
 # (a CMake preset) in turn:
-#   default  every test program on both reactors (io_uring and epoll), and a consumer of the
-#            installed package (find_package(cofs))
+#   default  every test program on both reactors (io_uring and epoll), and consumers of the
+#            installed package (find_package(cofs): cofs::cofs, and cofs::core alone without
+#            curl, liburing or libaio), static and shared (tests/package)
 #   asan     the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan     the same under ThreadSanitizer (without the [fork] cases)
 #   fuzz     each libFuzzer target (fuzz/) for 30 s over its seed corpus

@@ -1,9 +1,10 @@
 // The optional libraries of cofs, as core sees them: one function of each, referenced weakly, so
-// that a program that does not link the library has the reference resolve to null instead of
-// failing to link. Each library's CMake target adds --undefined=<symbol> to its consumers' link,
-// which pulls the defining object out of a static archive (nothing else references it); a shared
-// library resolves the reference when it is loaded. Default visibility: the reference must reach
-// across shared objects.
+// that in a program that does not link the library the reference is null instead of a link
+// error. Every program that links the library compiles src/link/<name>.cpp (the target's
+// INTERFACE_SOURCES), a reference to that function from its own object, so that the linker keeps
+// it (a static archive's member, or a shared library under --as-needed, that nothing references
+// is left out); a shared library resolves core's reference when it is loaded. Nothing runs at
+// static initialisation. Default visibility: the reference must reach across shared objects.
 #pragma once
 
 #include <memory>

@@ -3,7 +3,6 @@
 #include "cofs/export.hpp"
 #include "cofs/fs/registry.hpp"
 #include "cofs/http/http_fs.hpp"
-#include "link_hooks.hpp"
 
 extern "C" COFS_API void cofs_register_http_backend() {
   cofs::register_filesystem("http", &cofs::HTTPFileSystem::from_options);

@@ -3,7 +3,6 @@
 #include "cofs/export.hpp"
 #include "cofs/fs/registry.hpp"
 #include "cofs/local/local_fs.hpp"
-#include "link_hooks.hpp"
 
 extern "C" COFS_API void cofs_register_local_backend() {
   cofs::register_filesystem("file", &cofs::LocalFileSystem::from_options);

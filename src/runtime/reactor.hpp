@@ -27,7 +27,7 @@ class FdWatch final : public UringCompletion {
   std::uint32_t armed_events = 0;
   class Reactor* owner = nullptr;
 
-  void on_cqe(int res, std::uint32_t flags) noexcept override;
+  inline void on_cqe(int res, std::uint32_t flags) noexcept override;  // below Reactor
 };
 
 class Reactor {
@@ -62,6 +62,12 @@ class Reactor {
   // may still be running one's callback.
   unsigned poll_depth_ = 0;
 };
+
+// Inline, so that FdWatch has no key function: its vtable is emitted wherever it is used, in core
+// and in cofs::uring alike, and is no symbol a shared libcofs_core must export.
+inline void FdWatch::on_cqe(int res, std::uint32_t) noexcept {
+  owner->on_poll_cqe(this, res);
+}
 
 /// Whether cofs::uring, which has the io_uring reactor, is linked (src/link_hooks.hpp).
 bool uring_reactor_linked() noexcept;

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "cofs/export.hpp"
-#include "link_hooks.hpp"
 #include "reactor.hpp"
 
 namespace cofs {
