@@ -19,6 +19,7 @@
 
 #include "cofs/runtime/fork_locks.hpp"
 #include "cofs/runtime/uring_completion.hpp"
+#include "cofs/runtime/with_cleanup.hpp"
 #include "local/engine.hpp"
 
 namespace cofs::local {
@@ -495,16 +496,7 @@ class UringEngine final : public Engine {
 
   /// Runs `body`, then closes the slot however it ended (no co_await is allowed in a handler).
   Task<int> then_close_slot(SlotTable* table, unsigned slot, Task<int> body) {
-    std::exception_ptr error;
-    int r = 0;
-    try {
-      r = co_await std::move(body);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    co_await close_slot(table, slot);
-    if (error) std::rethrow_exception(error);
-    co_return r;
+    co_return co_await with_cleanup(std::move(body), close_slot(table, slot));
   }
 
   /// statx of what is open in a slot, by its path: not cancellable (the slot must be closed

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cofs/fs/filesystem.hpp"
@@ -21,6 +22,9 @@ class BlockingFileSystem {
   virtual Capabilities capabilities() const { return {}; }
   virtual std::vector<FileInfo> ls(const std::string& path) = 0;
   virtual FileInfo info(const std::string& path) = 0;
+  /// info, or nullopt when nothing is at `path`. Default: info with FileNotFoundError and
+  /// NotADirectoryError caught; override it to answer a missing path without an exception.
+  virtual std::optional<FileInfo> try_info(const std::string& path);
   /// cat_file's semantics; FileSystem::resolve_range applies them to a known size.
   virtual Bytes cat_file(const std::string& path, std::optional<std::int64_t> start,
                          std::optional<std::int64_t> end) = 0;
@@ -49,6 +53,7 @@ class AsyncFileSystemWrapper : public FileSystem {
  protected:
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
+  Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;
   Task<void> do_pipe_file(std::string path, Bytes data) override;
