@@ -41,9 +41,7 @@ void report_on_stderr(const FileSystem::Transaction::Discarded& d) {
   }
   std::fprintf(stderr, "cofs: %s: %s\n", why.c_str(), detail.c_str());
 }
-}  // namespace
 
-namespace {
 void report(const FileSystem::Transaction::DiscardHook& hook,
             const FileSystem::Transaction::Discarded& d) noexcept {
   try {
@@ -103,18 +101,27 @@ FileSystem::Transaction::~Transaction() {
   report(on_discard_, d);
 }
 
+namespace {
+// commit() and discard() block: refused on the loop's own thread before anything is taken, so
+// that the transaction stays open for its destructor.
+void check_can_end(FileSystem& fs, bool ended, const char* op) {
+  if (ended)
+    throw InvalidArgumentError(op, std::string(fs.protocol()), "the transaction has already ended");
+  if (fs.loop().in_loop_thread())
+    throw InvalidArgumentError(op, std::string(fs.protocol()),
+                               "blocks, and this is the loop's own thread: in a coroutine, "
+                               "co_await async_end_transaction()");
+}
+}  // namespace
+
 void FileSystem::Transaction::commit() {
-  if (ended_)
-    throw InvalidArgumentError("commit", std::string(fs_.protocol()),
-                               "the transaction has already ended");
+  check_can_end(fs_, ended_, "commit");
   ended_ = true;
   fs_.end_transaction(true);
 }
 
 void FileSystem::Transaction::discard() {
-  if (ended_)
-    throw InvalidArgumentError("discard", std::string(fs_.protocol()),
-                               "the transaction has already ended");
+  check_can_end(fs_, ended_, "discard");
   ended_ = true;
   fs_.end_transaction(false);
 }

@@ -131,6 +131,15 @@ TEST_CASE("a transaction left on the loop's own thread is discarded there", "[tr
     {
       auto tx = f->transaction(r->hook());
       co_await f->async_pipe_file("/tx/in-coroutine", Bytes(std::string_view("x")));
+      // commit() blocks: refused here, before it takes anything, so the transaction stays open.
+      bool refused = false;
+      try {
+        tx.commit();
+      } catch (const InvalidArgumentError&) {
+        refused = true;
+      }
+      if (!refused || tx.ended() || !f->in_transaction())
+        throw std::logic_error("commit() on the loop's thread was not refused cleanly");
     }
     if (f->in_transaction()) throw std::logic_error("still in the transaction");
   };
