@@ -362,7 +362,8 @@ class FileSystem : public std::enable_shared_from_this<FileSystem> {
     /// Discards an unended transaction; never throws (reports through the hook).
     ~Transaction();
     /// Stores the deferred writes together. Throws the first failure; the transaction has
-    /// ended either way.
+    /// ended either way. Blocks: refused on the loop's own thread (a coroutine ends a
+    /// transaction with co_await async_end_transaction(commit)).
     void commit();
     /// Drops the deferred writes.
     void discard();
