@@ -7,6 +7,15 @@
 
 namespace cofs {
 
+std::optional<FileInfo> BlockingFileSystem::try_info(const std::string& p) {
+  try {
+    return info(p);
+  } catch (const FileNotFoundError&) {
+  } catch (const NotADirectoryError&) {
+  }
+  return std::nullopt;
+}
+
 AsyncFileSystemWrapper::AsyncFileSystemWrapper(std::shared_ptr<BlockingFileSystem> impl,
                                                std::size_t max_concurrency,
                                                std::shared_ptr<IoLoop> loop)
@@ -28,6 +37,11 @@ Task<std::vector<FileInfo>> AsyncFileSystemWrapper::do_ls(std::string p) {
 
 Task<FileInfo> AsyncFileSystemWrapper::do_info(std::string p) {
   auto op = run_blocking(loop(), *pool_, [this, p] { return impl_->info(p); });
+  co_return co_await op;
+}
+
+Task<std::optional<FileInfo>> AsyncFileSystemWrapper::do_try_info(std::string p) {
+  auto op = run_blocking(loop(), *pool_, [this, p] { return impl_->try_info(p); });
   co_return co_await op;
 }
 

@@ -54,14 +54,16 @@ class FileCallbackGuard final : public Callback {
 /// One file's transfer: when it has ended, a failure of its callback becomes the call's.
 inline Task<void> report_callback_failure(Task<void> transfer, const FileCallbackGuard& guard,
                                           std::exception_ptr& call_failure) {
-  std::exception_ptr error;
+  auto note = [&guard, &call_failure] {
+    if (guard.failure() && !call_failure) call_failure = guard.failure();
+  };
   try {
     co_await std::move(transfer);
   } catch (...) {
-    error = std::current_exception();
+    note();  // nothing to await: a handler may do it
+    throw;
   }
-  if (guard.failure() && !call_failure) call_failure = guard.failure();
-  if (error) std::rethrow_exception(error);
+  note();
 }
 
 /// Stands for the bulk call's own callback: forwards to it, and once a per-file callback has

@@ -9,6 +9,7 @@
 #include "cofs/fs/errors.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/runtime/sync.hpp"
+#include "cofs/runtime/with_cleanup.hpp"
 
 namespace cofs {
 
@@ -257,15 +258,12 @@ Task<void> AsyncFile::fsync() {
 
 Task<void> AsyncFile::close() {
   if (closed_) co_return;
-  std::exception_ptr failure;
-  try {
-    co_await flush_writes();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  closed_ = true;
-  co_await raw_close();
-  if (failure) std::rethrow_exception(failure);
+  // Closed whether or not the last writes went out; their failure is the one reported.
+  auto release = [](AsyncFile* self) -> Task<void> {
+    self->closed_ = true;
+    co_await self->raw_close();
+  };
+  co_await with_cleanup(flush_writes(), release(this));
 }
 
 // ---- ObjectFile -------------------------------------------------------------------------------
@@ -281,11 +279,8 @@ Task<std::unique_ptr<AsyncFile>> ObjectFile::open(FileSystem& fs, std::string pa
   std::unique_ptr<ObjectFile> f(new ObjectFile(fs, path, mode, block));
   std::optional<FileInfo> existing;
   if (!mode.truncate || mode.exclusive) {
-    try {
-      existing = co_await fs.async_info(path);
-    } catch (const FileNotFoundError&) {
-      if (!mode.create) throw;
-    }
+    existing = co_await fs.async_try_info(path);
+    if (!existing && !mode.create) throw FileNotFoundError("open", path, "no such file");
   }
   if (existing && existing->is_dir()) throw IsADirectoryError("open", path, "is a directory");
   if (mode.exclusive && existing) throw FileExistsError("open", path, "mode 'x': the file exists");

@@ -11,6 +11,7 @@
 #include "cofs/fs/path.hpp"
 #include "cofs/fs/registry.hpp"
 #include "cofs/runtime/gather.hpp"
+#include "fs/bulk_call.hpp"
 #include "fs/expansion.hpp"
 #include "link_hooks.hpp"
 
@@ -132,51 +133,51 @@ std::vector<std::string> parents_of(const std::vector<std::string>& dests,
 
 }  // namespace
 
+enum class FileSystem::TransferKind : unsigned char { get, put, copy };
+
 Task<std::vector<PathError>> FileSystem::async_get(std::string rpath, std::string lpath,
                                                    BulkOptions o) {
-  std::vector<std::string> one;
-  one.push_back(std::move(rpath));
-  co_return co_await transfer("get", std::move(one), true, std::move(lpath), o);
+  return transfer(TransferKind::get, detail::single(std::move(rpath)), true, std::move(lpath), o);
 }
 Task<std::vector<PathError>> FileSystem::async_get(std::vector<std::string> rpaths,
                                                    std::string lpath, BulkOptions o) {
-  co_return co_await transfer("get", std::move(rpaths), false, std::move(lpath), o);
+  return transfer(TransferKind::get, std::move(rpaths), false, std::move(lpath), o);
 }
 Task<std::vector<PathError>> FileSystem::async_put(std::string lpath, std::string rpath,
                                                    BulkOptions o) {
-  std::vector<std::string> one;
-  one.push_back(std::move(lpath));
-  co_return co_await transfer("put", std::move(one), true, std::move(rpath), o);
+  return transfer(TransferKind::put, detail::single(std::move(lpath)), true, std::move(rpath), o);
 }
 Task<std::vector<PathError>> FileSystem::async_put(std::vector<std::string> lpaths,
                                                    std::string rpath, BulkOptions o) {
-  co_return co_await transfer("put", std::move(lpaths), false, std::move(rpath), o);
+  return transfer(TransferKind::put, std::move(lpaths), false, std::move(rpath), o);
 }
 Task<std::vector<PathError>> FileSystem::async_copy(std::string p1, std::string p2, BulkOptions o) {
-  std::vector<std::string> one;
-  one.push_back(std::move(p1));
-  co_return co_await transfer("copy", std::move(one), true, std::move(p2), o);
+  return transfer(TransferKind::copy, detail::single(std::move(p1)), true, std::move(p2), o);
 }
 Task<std::vector<PathError>> FileSystem::async_copy(std::vector<std::string> p1, std::string p2,
                                                     BulkOptions o) {
-  co_return co_await transfer("copy", std::move(p1), false, std::move(p2), o);
+  return transfer(TransferKind::copy, std::move(p1), false, std::move(p2), o);
 }
 
-Task<std::vector<PathError>> FileSystem::transfer(std::string_view op,
+Task<std::vector<PathError>> FileSystem::transfer(TransferKind kind,
                                                   std::vector<std::string> sources,
                                                   bool source_is_str, std::string dest,
                                                   BulkOptions o) {
   if (sources.empty()) co_return std::vector<PathError>{};
+  const std::string_view op = kind == TransferKind::get   ? "get"
+                              : kind == TransferKind::put ? "put"
+                                                          : "copy";
   // get: from here to local files; put: from local files to here; copy: within this filesystem.
   std::shared_ptr<FileSystem> local;
-  if (op != "copy") local = detail::local_files(loop_, op, op == "get" ? dest : sources.front());
-  FileSystem& src_fs = op == "put" ? *local : *this;
-  FileSystem& dst_fs = op == "get" ? *local : *this;
+  if (kind != TransferKind::copy)
+    local = detail::local_files(loop_, op, kind == TransferKind::get ? dest : sources.front());
+  FileSystem& src_fs = kind == TransferKind::put ? *local : *this;
+  FileSystem& dst_fs = kind == TransferKind::get ? *local : *this;
   std::string d = path::has_trailing_slash(dest) ? dst_fs.strip_protocol(dest) + "/"
                                                  : dst_fs.strip_protocol(dest);
   const bool dest_is_dir = path::has_trailing_slash(d) || co_await dst_fs.async_isdir(d);
   Plan plan = co_await plan_transfer(src_fs, std::move(sources), source_is_str, d, dest_is_dir, o);
-  const bool local_files = op != "copy" || opens_local_files();
+  const bool local_files = kind != TransferKind::copy || opens_local_files();
   if (dst_fs.capabilities().directories) {
     std::vector<Task<void>> mk;
     std::vector<std::string> names = parents_of(plan.destinations, plan.dirs);
@@ -197,9 +198,9 @@ Task<std::vector<PathError>> FileSystem::transfer(std::string_view op,
       child = std::move(g);
     }
     Callback* c = child.get();
-    Task<void> task = op == "get"   ? async_get_file(s, t, c)
-                      : op == "put" ? async_put_file(s, t, c)
-                                    : async_cp_file(s, t);
+    Task<void> task = kind == TransferKind::get   ? async_get_file(s, t, c)
+                      : kind == TransferKind::put ? async_put_file(s, t, c)
+                                                  : async_cp_file(s, t);
     if (guard != nullptr)
       task = detail::report_callback_failure(std::move(task), *guard, callback_failure);
     tasks.push_back(std::move(task));

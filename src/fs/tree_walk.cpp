@@ -133,7 +133,6 @@ Task<void> FileSystem::list_level(const std::vector<std::string>& level, const F
   // Parameters, not captures: the coroutine outlives the lambda object that made it.
   auto list_one = [](FileSystem* self, const std::string* d, std::size_t k, bool details,
                      OnError on_error, Take* take) -> Task<void> {
-    std::exception_ptr failure;
     try {
       if (details) {
         (*take)(k, co_await self->do_ls(*d));
@@ -141,10 +140,8 @@ Task<void> FileSystem::list_level(const std::vector<std::string>& level, const F
         (*take)(k, co_await self->do_ls_types(*d));
       }
     } catch (...) {
-      failure = std::current_exception();
+      if (on_error == OnError::raise || stops_walk(std::current_exception())) throw;
     }
-    if (failure && (on_error == OnError::raise || stops_walk(failure)))
-      std::rethrow_exception(failure);
   };
   auto listed = std::views::iota(std::size_t{0}, level.size()) |
                 std::views::filter([&skip](std::size_t k) { return !skip[k]; });
@@ -158,9 +155,11 @@ Task<void> FileSystem::list_level(const std::vector<std::string>& level, const F
 // find's walk. Each listing is folded into the result as it arrives, so that only the listings
 // in flight are held besides the result (and their memory is reused from one to the next).
 template <class Item>
-Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o) {
+Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o,
+                                              std::optional<FileInfo> known_root) {
   check_find_options("find", root, o);
-  FileInfo root_info = co_await do_info(root);
+  if (!known_root) known_root = co_await do_info(root);
+  FileInfo root_info = std::move(*known_root);
   auto item = [](FileInfo&& i) {
     if constexpr (std::is_same_v<Item, std::string>) {
       return std::move(i.name);
@@ -291,14 +290,10 @@ Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern, FindO
   // The part before the first glob character is a path the caller wrote, resolved as any path
   // is: only links found below it are subject to follow_links.
   if (walk.follow_links == FollowLinks::none) walk.follow_links = FollowLinks::start;
-  std::vector<TreeName> all;
-  try {
-    all = co_await walk_tree<TreeName>(root, walk);
-  } catch (const FileNotFoundError&) {
-    co_return std::vector<std::string>{};
-  } catch (const NotADirectoryError&) {
-    co_return std::vector<std::string>{};
-  }
+  // A root that is not there matches nothing.
+  std::optional<FileInfo> root_info = co_await do_try_info(root);
+  if (!root_info) co_return std::vector<std::string>{};
+  std::vector<TreeName> all = co_await walk_tree<TreeName>(root, walk, std::move(root_info));
   std::vector<std::string> out;
   for (TreeName& i : all) {
     if (dirs_only && !i.is_dir) continue;
@@ -344,13 +339,7 @@ void sort_unique(Expansion& e) {
 }  // namespace
 
 Task<bool> exists_as_written(FileSystem& fs, std::string p) {
-  try {
-    co_await fs.async_info(std::move(p));
-    co_return true;
-  } catch (const FileNotFoundError&) {
-  } catch (const NotADirectoryError&) {
-  }
-  co_return false;
+  co_return co_await fs.async_exists(std::move(p));
 }
 
 // A vector sorted once, not a map of infos: cat and rm of many plain paths spend little here.

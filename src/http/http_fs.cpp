@@ -183,14 +183,30 @@ Task<FileInfo> HTTPFileSystem::do_info(std::string url) {
   co_return co_await info_of(std::move(url), "info");
 }
 
+Task<std::optional<FileInfo>> HTTPFileSystem::do_try_info(std::string url) {
+  co_return co_await lookup(std::move(url), "info", true);
+}
+
 Task<FileInfo> HTTPFileSystem::info_of(std::string url, const char* op) {
+  co_return std::move(*co_await lookup(std::move(url), op, false));
+}
+
+namespace {
+bool is_absent(long status) {
+  return status == 404 || status == 410;
+}
+}  // namespace
+
+Task<std::optional<FileInfo>> HTTPFileSystem::lookup(std::string url, const char* op,
+                                                     bool absent_is_value) {
   Request head;
   head.method = "HEAD";
   head.url = url;
   head.operation = op;
   head.raise_for_status = false;
   Response r = co_await client_.fetch(std::move(head));
-  if (r.status == 404 || r.status == 410 || r.status == 401 || r.status == 403)
+  if (absent_is_value && is_absent(r.status)) co_return std::nullopt;
+  if (is_absent(r.status) || r.status == 401 || r.status == 403)
     std::rethrow_exception(http::status_error(r.status, op, url));
   if (r.status >= 200 && r.status < 300) {
     FileInfo i = info_from(url, r);
@@ -205,6 +221,7 @@ Task<FileInfo> HTTPFileSystem::info_of(std::string url, const char* op) {
   get.raise_for_status = false;
   http::BodyStream s = co_await client_.stream(std::move(get));
   const Response& g = s.response();
+  if (absent_is_value && is_absent(g.status)) co_return std::nullopt;
   if (g.status >= 400 && g.status != 416)
     std::rethrow_exception(http::status_error(g.status, op, url));
   co_return info_from(url, g);
@@ -504,12 +521,7 @@ Task<void> HTTPFileSystem::make_collection(std::string url, bool create_parents,
       std::rethrow_exception(http::status_error(r.status, "mkdir", url));
     if (r.status == 405) {
       // WebDAV's answer for a path that is taken (or a server without MKCOL).
-      bool taken = false;
-      try {
-        co_await info_of(std::string(trim_slash(url)), "mkdir");
-        taken = true;
-      } catch (const FileNotFoundError&) {
-      }
+      std::optional<FileInfo> taken = co_await lookup(std::string(trim_slash(url)), "mkdir", true);
       if (taken) throw FileExistsError("mkdir", url, "the path exists");
       throw NotSupportedError("mkdir", url, "the server does not allow MKCOL");
     }

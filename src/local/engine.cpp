@@ -1,6 +1,7 @@
 #include "local/engine.hpp"
 
 #include "cofs/runtime/gather.hpp"
+#include "cofs/runtime/with_cleanup.hpp"
 #include "runtime/fork_locks.hpp"
 
 #include <dirent.h>
@@ -120,20 +121,25 @@ Task<int> Engine::open_and_stat(const char* path, int flags, mode_t mode, struct
   if (fd == -ENXIO && !open_waits_for_fifo())
     fd = co_await threads_engine().open(path, flags, mode);
   if (fd < 0) co_return fd;
-  int result = fd;
-  std::exception_ptr error;
-  try {
-    int r = co_await fstat(fd, st);
+  // What the caller gets: `fd`, or an error, or the FIFO opened again. Until the body says, a
+  // failure (or a cancellation): `fd` is then closed.
+  int result = -ECANCELED;
+  auto check = [](Engine* self, int fd, const char* path, int flags, mode_t mode, struct statx* st,
+                  int* result) -> Task<void> {
+    int r = co_await self->fstat(fd, st);
     if (r < 0) {
-      result = r;
-    } else if (S_ISFIFO(st->stx_mode) && !open_waits_for_fifo()) {
-      result = co_await threads_engine().open(path, flags, mode);
+      *result = r;
+    } else if (S_ISFIFO(st->stx_mode) && !self->open_waits_for_fifo()) {
+      *result = co_await self->threads_engine().open(path, flags, mode);
+    } else {
+      *result = fd;
     }
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (error || result != fd) co_await close(fd);  // failed, cancelled, or opened again
-  if (error) std::rethrow_exception(error);
+  };
+  auto close_unless_kept = [](Engine* self, int fd, const int* result) -> Task<void> {
+    if (*result != fd) co_await self->close(fd);  // failed, cancelled, or opened again
+  };
+  co_await with_cleanup(check(this, fd, path, flags, mode, st, &result),
+                        close_unless_kept(this, fd, &result));
   co_return result;
 }
 

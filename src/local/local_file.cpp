@@ -32,15 +32,11 @@ Task<void> finish_staged(Replacement staged, std::shared_ptr<FileSystem> keep, b
     co_return;
   }
   int r = 0;
-  std::exception_ptr failure;
   try {
     r = co_await commit_replace(staged, durable);
   } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    discard_replace(staged);
-    std::rethrow_exception(failure);
+    discard_replace(staged);  // nothing to await: a handler may do it
+    throw;
   }
   if (r < 0) throw_errno(-r, op, name);
 }
@@ -111,15 +107,16 @@ Task<void> LocalFile::raw_close() {
     throw_errno(write_error_, "close", path_, "a write failed: the file was left as it was");
   }
   int r = 0;
-  std::exception_ptr failure;
   try {
     r = co_await close_replace(staged, s_.durable);
   } catch (...) {
-    failure = std::current_exception();
+    discard_replace(staged);
+    throw;
   }
-  if (failure || r < 0) discard_replace(staged);
-  if (failure) std::rethrow_exception(failure);
-  if (r < 0) throw_errno(-r, "close", path_);
+  if (r < 0) {
+    discard_replace(staged);
+    throw_errno(-r, "close", path_);
+  }
   Replacement ready = std::exchange(staged, Replacement{});
   auto keep = s_.keep;
   bool durable = s_.durable;

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "cofs/fs/path.hpp"
+#include "cofs/runtime/with_cleanup.hpp"
 #include "local/engine.hpp"
 #include "local/local_file.hpp"
 #include "local/replace.hpp"
@@ -265,15 +266,32 @@ Task<std::vector<FileInfo>> LocalFileSystem::list(std::string p, bool detail) {
   co_return out;
 }
 
+namespace {
+// The info of the link `p` (whose own statx is `st`): its target's type and size, and where it
+// points.
+Task<FileInfo> link_info(Engine& e, std::string p, struct statx st) {
+  struct statx target {};
+  int t = co_await e.stat(p.c_str(), true, &target);
+  std::string dest = co_await read_link(e, p);
+  co_return make_info(p, st, t == 0 ? &target : nullptr, std::move(dest));
+}
+}  // namespace
+
 Task<FileInfo> LocalFileSystem::do_info(std::string p) {
   struct statx st {};
   int r = co_await engine_->stat(p.c_str(), false, &st);
   if (r < 0) throw_errno(-r, "info", p);
   if (!S_ISLNK(st.stx_mode)) co_return make_info(p, st, nullptr, std::nullopt);
-  struct statx target {};
-  int t = co_await engine_->stat(p.c_str(), true, &target);
-  std::string dest = co_await read_link(*engine_, p);
-  co_return make_info(p, st, t == 0 ? &target : nullptr, std::move(dest));
+  co_return co_await link_info(*engine_, std::move(p), st);
+}
+
+Task<std::optional<FileInfo>> LocalFileSystem::do_try_info(std::string p) {
+  struct statx st {};
+  int r = co_await engine_->stat(p.c_str(), false, &st);
+  if (r == -ENOENT || r == -ENOTDIR) co_return std::nullopt;  // absent: an answer, not a failure
+  if (r < 0) throw_errno(-r, "info", p);
+  if (!S_ISLNK(st.stx_mode)) co_return make_info(p, st, nullptr, std::nullopt);
+  co_return co_await link_info(*engine_, std::move(p), st);
 }
 
 Task<std::optional<FileId>> LocalFileSystem::do_file_id(std::string p) {
@@ -294,36 +312,28 @@ Task<Bytes> LocalFileSystem::do_cat_file(std::string p, std::optional<std::int64
   struct statx st {};
   int fd = co_await engine_->open_and_stat(p.c_str(), O_RDONLY, 0, &st);
   if (fd < 0) throw_errno(-fd, "cat_file", p);
-  int err = 0;
-  std::exception_ptr failure;
-  try {
-    if (S_ISDIR(st.stx_mode)) err = -EISDIR;
-    if (err == 0) {
-      Engine& io = engine_->for_file(fd, st);
-      if (local::is_special_file(fd, st)) {
-        // The size is not known up front (procfs says 0): read it all, then cut the range.
-        err = co_await io.read_to_end(fd, st, out);
-        if (err == 0) {
-          auto [s, e] = resolve_range("cat_file", p, start, end, out.size());
-          Bytes cut(out.data() + s, static_cast<std::size_t>(e - s));
-          out = std::move(cut);
-        }
-      } else {
-        auto [s, e] = resolve_range("cat_file", p, start, end, st.stx_size);
-        out.resize_uninitialized(static_cast<std::size_t>(e - s));
-        long n = co_await io.read_full(fd, out.data(), out.size(), s);
-        if (n < 0) {
-          err = static_cast<int>(n);
-        } else {
-          out.truncate(static_cast<std::size_t>(n));  // the file shrank meanwhile
-        }
+  // The range into `out`: 0 or -errno. Awaited here, so references to this frame hold.
+  auto read_range = [&]() -> Task<int> {
+    if (S_ISDIR(st.stx_mode)) co_return -EISDIR;
+    Engine& io = engine_->for_file(fd, st);
+    if (local::is_special_file(fd, st)) {
+      // The size is not known up front (procfs says 0): read it all, then cut the range.
+      int err = co_await io.read_to_end(fd, st, out);
+      if (err == 0) {
+        auto [s, e] = resolve_range("cat_file", p, start, end, out.size());
+        Bytes cut(out.data() + s, static_cast<std::size_t>(e - s));
+        out = std::move(cut);
       }
+      co_return err;
     }
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  co_await engine_->close(fd);
-  if (failure) std::rethrow_exception(failure);
+    auto [s, e] = resolve_range("cat_file", p, start, end, st.stx_size);
+    out.resize_uninitialized(static_cast<std::size_t>(e - s));
+    long n = co_await io.read_full(fd, out.data(), out.size(), s);
+    if (n < 0) co_return static_cast<int>(n);
+    out.truncate(static_cast<std::size_t>(n));  // the file shrank meanwhile
+    co_return 0;
+  };
+  int err = co_await with_cleanup(read_range(), engine_->close(fd));
   if (err < 0) throw_errno(-err, "cat_file", p);
   co_return out;
 }
@@ -337,17 +347,18 @@ Task<void> LocalFileSystem::do_pipe_file(std::string p, Bytes data) {
   int e = co_await local::begin_replace(*engine_, p, O_WRONLY, 0666, r);
   if (e < 0) throw_errno(-e, "pipe_file", p);
   long err = 0;
-  std::exception_ptr failure;
   try {
     err = co_await r.io->write_full(r.fd, data.data(), data.size(),
                                     r.stream ? local::kAtFilePosition : 0);
     if (err == 0) err = co_await local::commit_replace(r, durable_);
   } catch (...) {
-    failure = std::current_exception();
+    local::discard_replace(r);  // nothing to await: a handler may do it
+    throw;
   }
-  if (failure || err < 0) local::discard_replace(r);
-  if (failure) std::rethrow_exception(failure);
-  if (err < 0) throw_errno(static_cast<int>(-err), "pipe_file", p);
+  if (err < 0) {
+    local::discard_replace(r);
+    throw_errno(static_cast<int>(-err), "pipe_file", p);
+  }
 }
 
 Task<void> LocalFileSystem::do_rm_file(std::string p) {
@@ -481,15 +492,16 @@ Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open(std::string p, OpenMod
         return err;
       });
       int c = 0;
-      std::exception_ptr failure;
       try {
         c = co_await copy;
       } catch (...) {
-        failure = std::current_exception();
+        local::discard_replace(r);
+        throw;
       }
-      if (failure || c != 0) local::discard_replace(r);
-      if (failure) std::rethrow_exception(failure);
-      if (c != 0) throw_errno(c, "open", p);
+      if (c != 0) {
+        local::discard_replace(r);
+        throw_errno(c, "open", p);
+      }
     }
     s.fd = std::exchange(r.fd, -1);
     s.io = r.io;

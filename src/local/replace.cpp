@@ -57,15 +57,11 @@ Task<int> sync_directory(Engine& e, const std::string& dir) {
   int fd = co_await e.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) co_return fd;
   int r = 0;
-  std::exception_ptr failure;
   try {
     r = co_await e.fsync(fd, false);
   } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    ::close(fd);
-    std::rethrow_exception(failure);
+    ::close(fd);  // cancelled: closed at once, not through the engine
+    throw;
   }
   co_await e.close(fd);
   co_return r == -EINVAL ? 0 : r;
@@ -139,16 +135,12 @@ Task<int> begin_replace(Engine& e, const std::string& path, int access, mode_t c
   }
   out.temp = temp_name_beside(out.target);
   int fd = -1;
-  std::exception_ptr failure;
   try {
     fd = co_await e.open(out.temp.c_str(), access | O_CREAT | O_EXCL, create_mode);
   } catch (...) {
     // Cancelled: the open may have run (its descriptor closed by the engine), the file made.
-    failure = std::current_exception();
-  }
-  if (failure) {
     discard_replace(out);
-    std::rethrow_exception(failure);
+    throw;
   }
   if (fd < 0) {
     out.temp.clear();

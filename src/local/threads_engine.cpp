@@ -23,14 +23,12 @@ Task<int> ThreadsEngine::open(const char* path, int flags, mode_t mode) {
   int fd = -1;
   int* made = &fd;
   auto call = blocking([=] { return *made = result(::open(path, flags | O_CLOEXEC, mode)); });
-  std::exception_ptr error;
   try {
     co_return co_await call;
   } catch (...) {
-    error = std::current_exception();
+    if (fd >= 0) ::close(fd);
+    throw;
   }
-  if (fd >= 0) ::close(fd);
-  std::rethrow_exception(error);
 }
 
 Task<int> ThreadsEngine::close(int fd) {

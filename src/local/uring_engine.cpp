@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cofs/backend/service.hpp"
+#include "cofs/runtime/with_cleanup.hpp"
 #include "local/engine.hpp"
 #include "runtime/uring_completion.hpp"
 
@@ -493,16 +494,7 @@ class UringEngine final : public Engine {
 
   /// Runs `body`, then closes the slot however it ended (no co_await is allowed in a handler).
   Task<int> then_close_slot(SlotTable* table, unsigned slot, Task<int> body) {
-    std::exception_ptr error;
-    int r = 0;
-    try {
-      r = co_await std::move(body);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    co_await close_slot(table, slot);
-    if (error) std::rethrow_exception(error);
-    co_return r;
+    co_return co_await with_cleanup(std::move(body), close_slot(table, slot));
   }
 
   /// statx of what is open in a slot, by its path: not cancellable (the slot must be closed

@@ -186,6 +186,13 @@ Task<FileInfo> MemoryFileSystem::do_info(std::string p) {
   co_return store_->info_of(p, *n);
 }
 
+Task<std::optional<FileInfo>> MemoryFileSystem::do_try_info(std::string p) {
+  std::lock_guard lock(store_->mutex);
+  MemoryStore::Node* n = store_->find(p);
+  if (n == nullptr) co_return std::nullopt;
+  co_return store_->info_of(p, *n);
+}
+
 Task<Bytes> MemoryFileSystem::do_cat_file(std::string p, std::optional<std::int64_t> start,
                                           std::optional<std::int64_t> end) {
   std::shared_ptr<const Bytes> data;

@@ -139,8 +139,9 @@ TEST_CASE("transactions commit together and discard on an exception", "[conforma
       File f = fs.open(b.at("tx2"), "wb");
       f.write("two");
       f.close();
-      CHECK_FALSE(fs.exists(b.at("tx1")));  // deferred until the end
+      CHECK_FALSE(fs.exists(b.at("tx1")));  // deferred until the commit
       CHECK_FALSE(fs.exists(b.at("tx2")));
+      tx.commit();
     }
     CHECK(str(fs.cat_file(b.at("tx1"))) == "one");
     CHECK(str(fs.cat_file(b.at("tx2"))) == "two");

@@ -78,6 +78,7 @@ TEST_CASE("local write: names of 240 and 255 bytes are written, copied and fetch
           File w = fs->open(dir / std::string(len, 't'), "wb");
           w.write("staged");
           w.close();
+          t.commit();
         }
         CHECK(test::read_file(dir / std::string(len, 't')) == "staged");
       }
@@ -257,6 +258,7 @@ TEST_CASE("local write: the fsync option, as a field and as a string", "[local][
         File f = fs->open(dir / "t", "wb");
         f.write("in a transaction");
         f.close();
+        t.commit();
       }
     }
   }

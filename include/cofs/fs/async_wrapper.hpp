@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cofs/export.hpp"
@@ -23,6 +24,9 @@ class COFS_API BlockingFileSystem {
   virtual Capabilities capabilities() const { return {}; }
   virtual std::vector<FileInfo> ls(const std::string& path) = 0;
   virtual FileInfo info(const std::string& path) = 0;
+  /// info, or nullopt when nothing is at `path`. Default: info with FileNotFoundError and
+  /// NotADirectoryError caught; override it to answer a missing path without an exception.
+  virtual std::optional<FileInfo> try_info(const std::string& path);
   /// cat_file's semantics; FileSystem::resolve_range applies them to a known size.
   virtual Bytes cat_file(const std::string& path, std::optional<std::int64_t> start,
                          std::optional<std::int64_t> end) = 0;
@@ -51,6 +55,7 @@ class COFS_API AsyncFileSystemWrapper : public FileSystem {
  protected:
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
+  Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;
   Task<void> do_pipe_file(std::string path, Bytes data) override;

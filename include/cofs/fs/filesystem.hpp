@@ -91,6 +91,10 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   Task<std::vector<FileInfo>> async_ls(std::string path);
   Task<std::vector<std::string>> async_ls_names(std::string path);
   Task<FileInfo> async_info(std::string path);
+  /// The info of `path`, or nullopt when nothing is there (no such entry, or a parent that is
+  /// not a directory): absence is an answer here, not an exception, as in Arrow's GetFileInfo.
+  /// Other failures (no permission, a network error) are thrown.
+  Task<std::optional<FileInfo>> async_try_info(std::string path);
   /// Bytes [start, end) of the file. Negative offsets count from the end; a missing end means
   /// the end of the file; end past the end is clipped; start past the end or a reversed range
   /// is an InvalidArgumentError.
@@ -185,6 +189,9 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   std::vector<FileInfo> ls(std::string path) { return call("ls", path, async_ls(path)); }
   std::vector<std::string> ls_names(std::string p) { return call("ls", p, async_ls_names(p)); }
   FileInfo info(std::string path) { return call("info", path, async_info(path)); }
+  std::optional<FileInfo> try_info(std::string path) {
+    return call("info", path, async_try_info(path));
+  }
   Bytes cat_file(std::string path, std::optional<std::int64_t> start = {},
                  std::optional<std::int64_t> end = {}) {
     return call("cat_file", path, async_cat_file(path, start, end));
@@ -334,23 +341,44 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
 
   // ---- transactions -------------------------------------------------------------------------
   /// Writes (pipe_file, and files opened for writing when they close) are deferred until the
-  /// transaction ends, then committed together; discarded when it ends without commit.
+  /// transaction ends: commit() stores them together, discard() drops them. One that is left
+  /// without either is discarded by its destructor, which never throws: unlike fsspec's
+  /// `with fs.transaction:`, leaving the scope normally does not commit (see
+  /// docs/fsspec-differences.md).
   class Transaction {
    public:
-    explicit Transaction(FileSystem& fs);
+    /// What the destructor of an unended transaction reports about the discard it made.
+    struct Discarded {
+      std::string_view protocol;   // of the filesystem
+      bool unwinding;              // the scope was left by an exception
+      std::exception_ptr failure;  // the discard's own failure (an action threw), or null
+    };
+    /// Called by the destructor when it discards. Without one, a discard is reported on stderr
+    /// unless it was the expected end of a scope left by an exception and went well.
+    using DiscardHook = std::function<void(const Discarded&)>;
+
+    explicit Transaction(FileSystem& fs, DiscardHook on_discard = {});
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
-    /// Commits unless the scope is being left by an exception (then discards).
-    ~Transaction() noexcept(false);
+    /// Discards an unended transaction; never throws (reports through the hook).
+    ~Transaction();
+    /// Stores the deferred writes together. Throws the first failure; the transaction has
+    /// ended either way. Blocks: refused on the loop's own thread (a coroutine ends a
+    /// transaction with co_await async_end_transaction(commit)).
     void commit();
+    /// Drops the deferred writes.
     void discard();
+    bool ended() const noexcept { return ended_; }
 
    private:
     FileSystem& fs_;
+    DiscardHook on_discard_;
     int uncaught_;
     bool ended_ = false;
   };
-  Transaction transaction() { return Transaction(*this); }
+  Transaction transaction(Transaction::DiscardHook on_discard = {}) {
+    return Transaction(*this, std::move(on_discard));
+  }
   void start_transaction();
   Task<void> async_end_transaction(bool commit);
   void end_transaction(bool commit) {
@@ -374,6 +402,11 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
     return do_ls(std::move(path));
   }
   virtual Task<FileInfo> do_info(std::string path) = 0;
+  /// do_info of a path that may be missing: nullopt where do_info would throw
+  /// FileNotFoundError or NotADirectoryError. exists, isdir, glob, makedirs, touch and the
+  /// transfer planner ask this, where a missing path is a common answer. Default: do_info with
+  /// those errors caught; a backend overrides it to answer without an exception.
+  virtual Task<std::optional<FileInfo>> do_try_info(std::string path);
   /// The identity of what `path` names, links followed: how a walk that follows links knows a
   /// directory it has listed under another name. Default: none (stores without links).
   virtual Task<std::optional<FileId>> do_file_id(std::string path);
@@ -435,14 +468,18 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// types, for glob) or std::string (names, for find) through do_ls_types: a fraction of the
   /// memory and time of details.
   struct TreeName;
+  /// `root_info`: the root's info when the caller has it.
   template <class Item>
-  Task<std::vector<Item>> walk_tree(std::string root, FindOptions o);
+  Task<std::vector<Item>> walk_tree(std::string root, FindOptions o,
+                                    std::optional<FileInfo> root_info = std::nullopt);
   /// One level of a walk: every directory of `level` listed at once, each listing given to
   /// `take(index, listing)` as it arrives; those already `visited` (following links) skipped.
   template <class Take>
   Task<void> list_level(const std::vector<std::string>& level, const FindOptions& o, bool detail,
                         std::set<FileId>* visited, Take* take);
-  Task<std::vector<PathError>> transfer(std::string_view op, std::vector<std::string> sources,
+  /// get (here to local files), put (local files to here), copy (within this filesystem).
+  enum class TransferKind : unsigned char;
+  Task<std::vector<PathError>> transfer(TransferKind kind, std::vector<std::string> sources,
                                         bool source_is_str, std::string dest, BulkOptions options);
 
   std::shared_ptr<IoLoop> loop_;
@@ -450,6 +487,14 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   std::optional<Clock::duration> timeout_;
 
   struct TransactionState;
+  /// The open transaction's deferred actions, taken out of the filesystem (nullptr: none open).
+  std::unique_ptr<TransactionState> take_transaction();
+  /// Runs taken actions: all of them, concurrently; the first failure is thrown.
+  Task<void> finish_transaction(std::unique_ptr<TransactionState> state, bool commit);
+  /// The discard of a transaction whose destructor ran on the loop's thread.
+  static Task<void> discard_in_background(std::shared_ptr<FileSystem> keep,
+                                          std::unique_ptr<TransactionState> state,
+                                          Transaction::Discarded d, Transaction::DiscardHook hook);
   std::unique_ptr<TransactionState> tx_;
   mutable std::mutex tx_mutex_;
 };

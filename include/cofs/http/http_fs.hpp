@@ -62,6 +62,8 @@ class COFS_API HTTPFileSystem : public FileSystem {
   /// find, glob and walk need no sizes: no HEAD per listed file.
   Task<std::vector<FileInfo>> do_ls_types(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
+  /// A 404 or 410 is an answer: nullopt, no exception.
+  Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;
   Task<void> do_pipe_file(std::string path, Bytes data) override;
@@ -76,6 +78,9 @@ class COFS_API HTTPFileSystem : public FileSystem {
 
  private:
   Task<FileInfo> info_of(std::string url, const char* operation);
+  /// info_of, with a 404 or 410 given as nullopt when `absent_is_value`.
+  Task<std::optional<FileInfo>> lookup(std::string url, const char* operation,
+                                       bool absent_is_value);
   Task<std::vector<FileInfo>> list(std::string url, bool sizes);
   Task<void> make_collection(std::string url, bool create_parents, int depth);
 

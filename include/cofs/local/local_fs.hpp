@@ -68,6 +68,7 @@ class COFS_API LocalFileSystem : public FileSystem {
   Task<std::vector<FileInfo>> do_ls_types(std::string path) override;
   Task<std::vector<FileInfo>> list(std::string path, bool detail);
   Task<FileInfo> do_info(std::string path) override;
+  Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<std::optional<FileId>> do_file_id(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;

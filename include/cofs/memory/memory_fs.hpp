@@ -39,6 +39,7 @@ class COFS_API MemoryFileSystem : public FileSystem {
  protected:
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
+  Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;
   Task<void> do_pipe_file(std::string path, Bytes data) override;
