@@ -282,7 +282,8 @@ Task<std::unique_ptr<AsyncFile>> ObjectFile::open(FileSystem& fs, std::string pa
     try {
       existing = co_await fs.async_info(path);
     } catch (const FileNotFoundError&) {
-      if (!mode.create) throw;
+      // The error is open's, not the info call's that found it out.
+      if (!mode.create) throw FileNotFoundError("open", path, "no such file");
     }
   }
   if (existing && existing->is_dir()) throw IsADirectoryError("open", path, "is a directory");
