@@ -20,10 +20,12 @@ Task<std::string> block(Backend& b, Via& via, std::uint64_t offset,
 template <class Via>
 Task<Names> fifty_files(Backend& b, Via& via) {
   Names paths;
+  Fixtures files;
   for (int i = 0; i < 50; ++i) {
     paths.push_back(b.at("f" + std::to_string(i)));
-    co_await via.write(paths.back(), "data" + std::to_string(i));
+    files.emplace_back(paths.back(), "data" + std::to_string(i));
   }
+  co_await via.write_all(std::move(files));
   co_return paths;
 }
 

@@ -119,11 +119,13 @@ namespace {
 
 template <class Via>
 Task<void> bracketed_fixture(Backend& b, Via& via) {
-  co_await via.write(b.at("a[1].txt"), "bracketed");
-  co_await via.write(b.at("a1.txt"), "plain");
-  co_await via.write(b.at("b1.txt"), "b");
-  co_await via.write(b.at("d[x]/in.txt"), "in");
-  co_await via.write(b.at("dx/other.txt"), "other");
+  Fixtures files;
+  files.emplace_back(b.at("a[1].txt"), "bracketed");
+  files.emplace_back(b.at("a1.txt"), "plain");
+  files.emplace_back(b.at("b1.txt"), "b");
+  files.emplace_back(b.at("d[x]/in.txt"), "in");
+  files.emplace_back(b.at("dx/other.txt"), "other");
+  co_await via.write_all(std::move(files));
 }
 
 }  // namespace

@@ -77,7 +77,9 @@ CONFORMANCE_CASE("find returns names in plain string order, each once") {
                                          "same-long-head-2",
                                          "same-long-headed",
                                          "same-long-head/sub/3"};
-  for (const char* n : names_in) co_await via.write(b.at(n), "x");
+  Fixtures files;
+  for (const char* n : names_in) files.emplace_back(b.at(n), "x");
+  co_await via.write_all(std::move(files));
   Names found = co_await via.find(b.root);
   Names expected = found;
   std::sort(expected.begin(), expected.end());

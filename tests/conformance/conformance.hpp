@@ -262,7 +262,9 @@ Task<void> make_tree(Backend& b, Via& via) {
                                                               {"sub/d.bin", "dddd"},
                                                               {"sub/nested/e.txt", "ee"},
                                                               {"sub/nested/deeper/f.txt", "f"}};
-  for (const auto& [name, data] : files) co_await via.write(b.at(name), data);
+  Fixtures all;
+  for (const auto& [name, data] : files) all.emplace_back(b.at(name), data);
+  co_await via.write_all(std::move(all));
 }
 
 /// Deterministic binary content with NULs and every byte value.

@@ -5,11 +5,14 @@
 
 #include <coroutine>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "cofs/cofs.hpp"
 
@@ -28,6 +31,23 @@ struct BlockingCall {
 template <class F>
 auto blocking_call(F f) {
   return BlockingCall<std::invoke_result_t<F&>>{std::move(f)};
+}
+
+/// Fixture files: full path and contents.
+using Fixtures = std::vector<std::pair<std::string, std::string>>;
+
+/// The distinct parent directories of `files`, where `seed` has directories to make.
+inline std::vector<std::string> parents_of(FileSystem& seed, const Fixtures& files) {
+  std::set<std::string> dirs;
+  if (seed.capabilities().directories)
+    for (const auto& f : files) dirs.insert(path::parent(f.first));
+  return {dirs.begin(), dirs.end()};
+}
+
+inline std::map<std::string, Bytes> as_bytes(const Fixtures& files) {
+  std::map<std::string, Bytes> out;
+  for (const auto& [p, data] : files) out.emplace(p, Bytes(std::string_view(data)));
+  return out;
 }
 
 /// A File of the blocking section: each call made when awaited; tell and closed are plain.
@@ -84,13 +104,13 @@ struct AsyncFileVia {
 
 // The calls a body makes through `via`: fs.x(args) in blocking mode, fs.async_x(args) in async.
 // Arguments are taken by value (designated initializers need their type named: BulkOptions{...}).
-#define COFS_VIA_CALLS(X)                                                                        \
-  X(ls)                                                                                          \
-  X(ls_names) X(info) X(cat_file) X(rm_file) X(mkdir) X(makedirs) X(rmdir) X(cp_file) X(mv_file) \
-      X(touch) X(get_file) X(put_file) X(modified) X(checksum) X(ukey) X(exists) X(isdir)        \
-          X(isfile) X(size) X(sizes) X(head) X(tail) X(read_block) X(cat) X(cat_ranges) X(pipe)  \
-              X(find) X(find_info) X(walk) X(glob) X(du) X(expand_path) X(get) X(put) X(copy)    \
-                  X(mv) X(rm)
+#define COFS_VIA_CALLS(X)                                                                          \
+  X(ls)                                                                                            \
+  X(ls_names)                                                                                      \
+  X(info) X(cat_file) X(rm_file) X(mkdir) X(makedirs) X(rmdir) X(cp_file) X(mv_file) X(touch)      \
+      X(get_file) X(put_file) X(modified) X(checksum) X(ukey) X(exists) X(isdir) X(isfile) X(size) \
+          X(sizes) X(head) X(tail) X(read_block) X(cat) X(cat_ranges) X(pipe) X(find) X(find_info) \
+              X(walk) X(glob) X(du) X(expand_path) X(get) X(put) X(copy) X(mv) X(rm)
 
 #define COFS_VIA_BLOCKING(name)                                                              \
   template <class... A>                                                                      \
@@ -120,6 +140,14 @@ struct BlockingVia {
   }
   BlockingCall<void> pipe_file(std::string p, Bytes data) {
     return blocking_call([fs = &fs, p, data]() mutable { fs->pipe_file(p, std::move(data)); });
+  }
+  /// Fixtures, written concurrently (one bulk pipe) through the seed filesystem.
+  auto write_all(Fixtures files) {
+    return blocking_call([seed = &seed, files = std::move(files)] {
+      for (const std::string& d : parents_of(*seed, files)) seed->makedirs(d, true);
+      std::vector<PathError> failed = seed->pipe(as_bytes(files));
+      if (!failed.empty()) std::rethrow_exception(failed.front().error);
+    });
   }
   /// A fixture, written through the seed filesystem (parents made where it has directories).
   auto write(std::string p, std::string_view data) {
@@ -153,6 +181,12 @@ struct AsyncVia {
   }
   Task<void> write(std::string p, std::string_view data) {
     return write_on(seed, std::move(p), std::string(data));
+  }
+  Task<void> write_all(Fixtures files) { return write_all_on(seed, std::move(files)); }
+  static Task<void> write_all_on(FileSystem& seed, Fixtures files) {
+    for (const std::string& d : parents_of(seed, files)) co_await seed.async_makedirs(d, true);
+    std::vector<PathError> failed = co_await seed.async_pipe(as_bytes(files));
+    if (!failed.empty()) std::rethrow_exception(failed.front().error);
   }
   static Task<void> write_on(FileSystem& seed, std::string p, std::string data) {
     if (seed.capabilities().directories) co_await seed.async_makedirs(path::parent(p), true);
