@@ -9,6 +9,8 @@
 // waits for a later one.
 #pragma once
 
+#include "cofs/export.hpp"
+
 namespace cofs::detail {
 
 enum class ForkLockRank : unsigned {
@@ -28,7 +30,7 @@ struct ForkLock {
 
 /// Registers the lock of `rank`, once per rank (later registrations of a rank are ignored). Any
 /// thread, at any time; a lock registered while a fork() is being prepared is taken from the
-/// next fork() on.
-void register_fork_lock(ForkLockRank rank, ForkLock lock) noexcept;
+/// next fork() on. Exported: the local backend's library registers its notices' lock.
+COFS_API void register_fork_lock(ForkLockRank rank, ForkLock lock) noexcept;
 
 }  // namespace cofs::detail
