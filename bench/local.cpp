@@ -321,8 +321,8 @@ int main(int argc, char** argv) {
     fmt::print(
         "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
         "  (paired liburing keeping results {:.1f} ms: {:.2f}x)\n",
-        (std::string("cofs cat ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, kSmallFiles / t, ref / t,
-        seq / t, kept_ref * 1e3, kept_ref / t);
+        (std::string("cofs cat ") + cofs::to_string(fs->engine())).c_str(), t * 1e3,
+        kSmallFiles / t, ref / t, seq / t, kept_ref * 1e3, kept_ref / t);
     // The same reads with each result dropped as it arrives, as the two loops above do: no
     // 40 MB of fresh result memory to fault in, so this is the engine's own speed, at the window
     // cat uses by default on this engine.
@@ -338,8 +338,9 @@ int main(int argc, char** argv) {
     fmt::print(
         "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
         "  (window {}; paired liburing {:.1f} ms: {:.2f}x)\n",
-        (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), d * 1e3, kSmallFiles / d, ref / d,
-        seq / d, static_cast<long>(window), paired_ref * 1e3, paired_ref / d);
+        (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), d * 1e3,
+        kSmallFiles / d, ref / d, seq / d, static_cast<long>(window), paired_ref * 1e3,
+        paired_ref / d);
   }
 
   // 2. one large file
@@ -353,8 +354,8 @@ int main(int argc, char** argv) {
     });
     long rss = peak_rss_of_cat_file(cofs::to_string(e), big);
     fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio  peak RSS {:.3f} GiB\n",
-               (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, 1 / t, fio / t,
-               rss / double(1 << 30));
+               (std::string("cofs cat_file ") + cofs::to_string(fs->engine())).c_str(), t * 1e3,
+               1 / t, fio / t, rss / double(1 << 30));
     // fio's own pattern: 1 MiB reads into memory that is reused (a file object's chunks).
     double s = best_of(3, [&] {
       cofs::File f = fs->open(big, "rb", {.block_size = 1 << 20});
@@ -363,7 +364,8 @@ int main(int argc, char** argv) {
       if (total != kBigSize) std::exit(4);
     });
     fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio\n",
-               (std::string("cofs 1M chunks ") + cofs::to_string(fs->engine())).c_str(), s * 1e3, 1 / s, fio / s);
+               (std::string("cofs 1M chunks ") + cofs::to_string(fs->engine())).c_str(), s * 1e3,
+               1 / s, fio / s);
   }
 
   // 3. find

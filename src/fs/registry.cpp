@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "cofs/fs/path.hpp"
-#include "runtime/fork_locks.hpp"
 #include "link_hooks.hpp"
+#include "runtime/fork_locks.hpp"
 
 namespace cofs {
 namespace {

@@ -14,7 +14,8 @@ std::unique_ptr<Backend> local_backend(LocalEngine engine) {
   auto dir = std::make_shared<test::TempDir>();
   // Without fsync: the suite checks what a write leaves, over ~900 fresh backends; durability
   // (fsync of the file and its directory) is local's own tests' concern (write_tests.cpp).
-  b->fs = std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine, .fsync = false});
+  b->fs =
+      std::make_shared<LocalFileSystem>(nullptr, LocalOptions{.engine = engine, .fsync = false});
   b->root = dir->path();
   b->caps = b->fs->capabilities();
   b->cleanup = [dir] {};  // the directory goes with the last reference
