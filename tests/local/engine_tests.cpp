@@ -462,7 +462,7 @@ TEST_CASE("uring engine: a loop made where a dead one was gets a slot table of i
     auto* loop = new (storage) IoLoop();
     if (loop->ring() == nullptr) {  // the epoll reactor: no ring, no table
       loop->~IoLoop();
-      return;
+      COFS_SKIP("no io_uring ring on this loop (epoll reactor)");
     }
     loop->start_thread();
     {
@@ -483,7 +483,7 @@ TEST_CASE("uring engine: a forked child's loop does not inherit the parent's slo
   auto* loop = new (storage) IoLoop();
   if (loop->ring() == nullptr) {
     loop->~IoLoop();
-    return;
+    COFS_SKIP("no io_uring ring on this loop (epoll reactor)");
   }
   loop->start_thread();
   const std::size_t before = uring_slot_tables_alive();
