@@ -178,13 +178,13 @@ int child_main(int argc, char** argv) {
 /// One row of the summary table; a missing peer prints why instead of a figure.
 void print_row(const std::string& what, double cofs, double ref, const std::string& unit,
                bool higher_is_better = true) {
-  fmt::print("{:<50} {:10.0f}{:<6} {:10.0f}{:<6} {:7.2f}x\n", what.c_str(), cofs, unit.c_str(), ref,
+  fmt::print("{:<58} {:10.0f}{:<6} {:10.0f}{:<6} {:7.2f}x\n", what.c_str(), cofs, unit.c_str(), ref,
              unit.c_str(), higher_is_better ? cofs / ref : ref / cofs);
 }
 void print_peer_row(const std::string& what, double cofs, const PeerResult& peer, double per_second,
                     const std::string& unit, bool higher_is_better = true) {
   if (!peer.ok_()) {
-    fmt::print("{:<50} {}\n", what.c_str(), peer.why().c_str());
+    fmt::print("{:<58} {}\n", what.c_str(), peer.why().c_str());
     return;
   }
   const double value = higher_is_better ? per_second / peer["seconds"] : peer["seconds"] * 1e3;
@@ -329,7 +329,7 @@ int main(int argc, char** argv) {
 
   const double mib = static_cast<double>(big_mib);
   const double n = static_cast<double>(small), g = static_cast<double>(n_get);
-  fmt::print("\n{:<50} {:>16} {:>16} {:>8}\n", "benchmark", "cofs", "other", "cofs/other");
+  fmt::print("\n{:<58} {:>16} {:>16} {:>8}\n", "benchmark", "cofs", "other", "cofs/other");
   const std::string cat_what = fmt::format("cat {} URLs of 4 KiB, c=64", small);
   print_row(cat_what + " vs wrk -c64 (one URL)", cofs_rate, wrk_rate, "/s");
   print_row(cat_what + " vs curl --parallel 64", cofs_rate, curl_rate, "/s");
@@ -348,9 +348,9 @@ int main(int argc, char** argv) {
   print_peer_row(big_what("get_file") + " vs fsspec get_file", mib / get.first, fsspec_get_file,
                  mib, " MiB/s");
   auto rss_row = [&](const char* what, double cofs_mib, const PeerResult& peer) {
-    if (!peer.ok_()) return fmt::print("{:<50} {:9.1f} MiB  {}\n", what, cofs_mib, peer.why());
+    if (!peer.ok_()) return fmt::print("{:<58} {:9.1f} MiB  {}\n", what, cofs_mib, peer.why());
     const double peer_mib = peer["vmhwm_kib"] / 1024;
-    fmt::print("{:<50} {:9.1f} MiB  {:9.1f} MiB  {:7.2f}x less\n", what, cofs_mib, peer_mib,
+    fmt::print("{:<58} {:9.1f} MiB  {:9.1f} MiB  {:7.2f}x less\n", what, cofs_mib, peer_mib,
                peer_mib / cofs_mib);
   };
   rss_row("peak RSS of get_file vs fsspec get_file", get.second, fsspec_get_file);
