@@ -50,7 +50,7 @@ logscale = (lo > 0 && hi / lo > 30)
 if (logscale) { set logscale x; base = lo / 2; set xrange [base:hi * 4]; set xlabel "$xlabel (log scale)" } else { base = 0; set xrange [0:hi * 1.25] }
 set lmargin 40
 plot "$data" using (base):1:(base):2:(\$1 - 0.35):(\$1 + 0.35):3:ytic(4) with boxxyerror lc rgb variable, \
-     "" using 2:1:(sprintf(" %.4g", \$2)) with labels left
+     "" using 2:1:(\$2 >= 10000 ? sprintf(" %.0f", \$2) : sprintf(" %.4g", \$2)) with labels left
 EOF
 }
 
