@@ -75,11 +75,11 @@ awk -F'\t' '
 count=$(wc -l < "$tmp/headline.dat")
 if [ "$count" -gt 0 ]; then
   gnuplot <<EOF
-set terminal svg size 1200,$((100 + 26 * count)) font "sans,11" background "white"
+set terminal svg size 1300,$((100 + 26 * count)) font "sans,11" background "white"
 set termoption noenhanced
 set output "$out/headline.svg"
 set datafile separator "\t"
-set title "cofs against fsspec and aiofiles on the same data in the same run: times faster (peak RSS: times smaller)"
+set title "cofs against fsspec and aiofiles, same data, same run: times faster (peak RSS: times smaller)"
 set xlabel "times better than the peer (log scale; 1 = equal)"
 set style fill solid 0.9 border -1
 set grid xtics
@@ -89,7 +89,7 @@ set logscale x
 stats "$tmp/headline.dat" using 2 nooutput
 set yrange [0.4:$count + 0.6]
 set xrange [0.1:STATS_max * 6]
-set lmargin 80
+set lmargin 100
 set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb "black" lw 1.5
 plot "$tmp/headline.dat" using (0.1):1:(0.1):2:(\$1 - 0.35):(\$1 + 0.35):3:ytic(4) with boxxyerror lc rgb variable, \
      "" using 2:1:(sprintf(" %.3gx", \$2)) with labels left
