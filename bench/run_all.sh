@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the bench programs, runs them with their peers (fsspec, aiofiles) and limit references,
 # and plots the results: one command from a fresh clone after `bash .ci/deps.sh`.
-#   bench/run_all.sh            full sizes; results, program output and charts in docs/plots/
+#   bench/run_all.sh            full sizes; results (*.tsv), program output (*.txt), charts
+#                               (*.svg), the table of ratios (summary.md) in docs/plots/
 #   bench/run_all.sh --quick    small sizes (a check that every row runs, ~3 min), in
 #                               /tmp/cofs-bench-quick/ (docs/plots/ untouched)
 # COFS_BENCH_BUILD picks the build directory (default build/default, configured with the default
@@ -49,4 +50,6 @@ echo "load after bench_http: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/meta.txt
 run runtime "${runtime_args[@]}"
 echo "load after bench_runtime: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/meta.txt"
 bench/plot.sh "$out" "$out"
+"${COFS_BENCH_PYTHON:-/usr/bin/python3}" bench/summary.py --charts "" "$out"/{local,http,runtime}.tsv \
+  > "$out/summary.md"
 cat "$out/meta.txt"
