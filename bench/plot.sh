@@ -10,6 +10,7 @@ in=${1:?usage: bench/plot.sh RESULTS_DIR [OUT_DIR]}
 out=${2:-$in}
 command -v gnuplot > /dev/null || { echo "plot.sh: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 1; }
 mkdir -p "$out"
+rm -f "$out"/*.svg  # the charts of rows no longer measured would mislead
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat "$in"/*.tsv > "$tmp/all.tsv"
