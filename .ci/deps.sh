@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config liburing-dev libaio-dev
   libcurl4-openssl-dev zlib1g-dev libfmt-dev catch2 nginx-light openssl curl fio wrk
+  python3-fsspec python3-aiohttp python3-aiofiles gnuplot-nox  # the benchmarks' peers, plots
   clang-14 libclang-rt-14-dev llvm-14)  # the fuzz targets: clang, libFuzzer, llvm-symbolizer
 missing=()
 for p in "${packages[@]}"; do

@@ -5,8 +5,13 @@
 //     here (64 reused easy handles, curl_multi_perform + curl_multi_poll, bodies kept): what
 //     libcurl itself can do on this machine;
 //   - cat_file and get_file of a 1 GiB file against curl -o;
-//   - the peak RSS of get_file and of cat_file of that file (each measured in a child process).
-// Usage: bench_http [--small N] [--big-mib M]
+//   - the peak RSS of get_file and of cat_file of that file (each measured in a child process);
+//   - get of 2,000 of the small URLs into a directory, against cat of the same URLs and
+//     curl --parallel writing them to files.
+// Every row also runs fsspec's HTTPFileSystem (bench/peers/fsspec_http.py, Debian's
+// python3-fsspec and python3-aiohttp) against the same nginx, the large transfers each in a
+// fresh process as cofs's.
+// Usage: bench_http [--small N] [--get N] [--big-mib M] [--results FILE] [--no-peers]
 #include <curl/curl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -26,17 +31,14 @@
 #include "../tests/http/support/nginx.cpp"  // the launcher the tests use, compiled in here
 #include "cofs/cofs.hpp"
 #include "cofs/http/http_fs.hpp"
-
-extern char** environ;
+#include "common.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::PeerResult;
+using bench::seconds_since;
 namespace stdfs = std::filesystem;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::shared_ptr<cofs::HTTPFileSystem> make_fs() {
   cofs::HTTPOptions o;
@@ -173,16 +175,33 @@ int child_main(int argc, char** argv) {
   return 0;
 }
 
+/// One row of the summary table; a missing peer prints why instead of a figure.
+void print_row(const std::string& what, double cofs, double ref, const std::string& unit,
+               bool higher_is_better = true) {
+  fmt::print("{:<58} {:10.0f}{:<6} {:10.0f}{:<6} {:7.2f}x\n", what.c_str(), cofs, unit.c_str(), ref,
+             unit.c_str(), higher_is_better ? cofs / ref : ref / cofs);
+}
+void print_peer_row(const std::string& what, double cofs, const PeerResult& peer, double per_second,
+                    const std::string& unit, bool higher_is_better = true) {
+  if (!peer.ok_()) {
+    fmt::print("{:<58} {}\n", what.c_str(), peer.why().c_str());
+    return;
+  }
+  const double value = higher_is_better ? per_second / peer["seconds"] : peer["seconds"] * 1e3;
+  print_row(what, cofs, value, unit, higher_is_better);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::string(argv[1]) == "--child") return child_main(argc, argv);
-  std::size_t small = 10000;
-  std::size_t big_mib = 1024;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::string(argv[i]) == "--small") small = std::stoul(argv[i + 1]);
-    if (std::string(argv[i]) == "--big-mib") big_mib = std::stoul(argv[i + 1]);
-  }
+  const std::size_t small = std::stoul(bench::take_option(argc, argv, "--small", "10000"));
+  const std::size_t n_get =
+      std::min(small, std::stoul(bench::take_option(argc, argv, "--get", "2000")));
+  const std::size_t big_mib = std::stoul(bench::take_option(argc, argv, "--big-mib", "1024"));
+  bench::Results results("http", bench::take_option(argc, argv, "--results", ""));
+  const bool peers = !bench::take_flag(argc, argv, "--no-peers");
+  const PeerResult no_peer{PeerResult::unavailable, "--no-peers", {}, 0};
   cofs::test::Nginx nginx(cofs::test::Nginx::Options{1});
   const stdfs::path root = nginx.root();
   fmt::print("nginx on 127.0.0.1:{}; writing {} files of 4 KiB and one of {} MiB\n", nginx.port(),
@@ -203,6 +222,9 @@ int main(int argc, char** argv) {
   const std::string big_url = nginx.url("/big.bin");
   char tmpl[] = "/tmp/cofs-bench-out-XXXXXX";
   const std::string out_dir = mkdtemp(tmpl);
+  const std::string url_list = bench::write_list(out_dir + "/urls.list", urls);
+  const std::vector<std::string> get_urls(urls.begin(), urls.begin() + n_get);
+  const std::string get_list = bench::write_list(out_dir + "/get.list", get_urls);
 
   // ---- many small files ----------------------------------------------------------------------
   auto fs = make_fs();
@@ -225,17 +247,53 @@ int main(int argc, char** argv) {
   double wrk_rate = 0;
   if (auto at = wrk.find("Requests/sec:"); at != std::string::npos)
     wrk_rate = std::atof(wrk.c_str() + at + 13);
-  const std::string list = out_dir + "/urls.cfg";
-  {
-    std::ofstream cfg(list);
-    for (const auto& u : urls) cfg << "url = \"" << u << "\"\noutput = \"/dev/null\"\n";
-  }
-  double curl_rate = 0;
-  for (int round = 0; round < 2; ++round) {
+  auto curl_parallel = [&](const std::vector<std::string>& list, const std::string& dir) {
+    const std::string cfg = out_dir + "/curl.cfg";
+    {
+      std::ofstream out(cfg);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        out << "url = \"" << list[i] << "\"\noutput = \""
+            << (dir.empty() ? "/dev/null" : dir + "/" + std::to_string(i)) << "\"\n";
+      }
+    }
+    if (!dir.empty()) stdfs::create_directories(dir);
     auto t0 = Clock::now();
-    if (std::system(("curl -s --parallel --parallel-max 64 -K " + list).c_str()) != 0) return 1;
-    curl_rate = std::max(curl_rate, static_cast<double>(small) / seconds_since(t0));
+    if (std::system(
+            ("curl -s --no-progress-meter --parallel --parallel-max 64 -K " + cfg + " 2>/dev/null")
+                .c_str()) != 0)
+      std::exit(1);
+    double s = seconds_since(t0);
+    if (!dir.empty()) stdfs::remove_all(dir);
+    return s;
+  };
+  double curl_rate = 0;
+  for (int round = 0; round < 2; ++round)
+    curl_rate = std::max(curl_rate, static_cast<double>(small) / curl_parallel(urls, ""));
+  PeerResult fsspec_cat =
+      peers ? bench::run_peer("fsspec_http.py", {"cat", "2", "64", url_list}) : no_peer;
+
+  // ---- get of n_get URLs into a directory ----------------------------------------------------
+  const std::string get_dir = out_dir + "/get";
+  double cofs_get = 1e9, cofs_cat_same = 1e9, curl_get = 1e9;
+  for (int round = 0; round < 3; ++round) {  // each a fresh directory, as the peer's
+    stdfs::create_directories(get_dir);
+    auto t0 = Clock::now();
+    auto failed = fs->get(get_urls, get_dir + "/", {.batch_size = 64});
+    double s = seconds_since(t0);
+    const auto written = static_cast<std::size_t>(
+        std::distance(stdfs::directory_iterator(get_dir), stdfs::directory_iterator()));
+    if (!failed.empty() || written != n_get) {
+      std::fprintf(stderr, "get wrote %zu of %zu files\n", written, n_get);
+      return 1;
+    }
+    stdfs::remove_all(get_dir);
+    if (round > 0) cofs_get = std::min(cofs_get, s);
+    cofs_cat_same =
+        std::min(cofs_cat_same, bench::best_of(1, [&] { fs->cat(get_urls, {.batch_size = 64}); }));
+    curl_get = std::min(curl_get, curl_parallel(get_urls, get_dir));
   }
+  PeerResult fsspec_get =
+      peers ? bench::run_peer("fsspec_http.py", {"get", "2", "64", get_dir, get_list}) : no_peer;
 
   // ---- one large file ------------------------------------------------------------------------
   auto curl_time = [&](const std::string& out) {
@@ -261,24 +319,73 @@ int main(int argc, char** argv) {
     get.second = std::max(get.second, g.second);
     stdfs::remove(out_dir + "/cofs.bin");
   }
+  PeerResult fsspec_cat_file =
+      peers ? bench::run_peer("fsspec_http.py", {"cat_file", big_url, size_arg}) : no_peer;
+  PeerResult fsspec_get_file =
+      peers
+          ? bench::run_peer("fsspec_http.py", {"get_file", big_url, out_dir + "/py.bin", size_arg})
+          : no_peer;
   stdfs::remove_all(out_dir);
 
   const double mib = static_cast<double>(big_mib);
-  fmt::print("\n{:<44} {:>12} {:>12} {:>8}\n", "benchmark", "cofs", "reference", "ratio");
-  fmt::print("{:<44} {:10.0f}/s {:10.0f}/s {:7.2f}x\n",
-             "cat 4 KiB URLs, c=64 vs wrk -c64 (one URL)", cofs_rate, wrk_rate,
-             cofs_rate / wrk_rate);
-  fmt::print("{:<44} {:10.0f}/s {:10.0f}/s {:7.2f}x\n",
-             "cat 4 KiB URLs, c=64 vs curl --parallel 64", cofs_rate, curl_rate,
-             cofs_rate / curl_rate);
-  fmt::print("{:<44} {:10.0f}/s {:10.0f}/s {:7.2f}x\n",
-             "cat 4 KiB URLs, c=64 vs minimal libcurl loop", cofs_rate, libcurl_rate,
-             cofs_rate / libcurl_rate);
-  fmt::print("{:<44} {:8.0f}MiB/s {:8.0f}MiB/s {:7.2f}x\n", "cat_file 1 GiB vs curl -o /dev/null",
-             mib / cat.first, mib / curl_null, curl_null / cat.first);
-  fmt::print("{:<44} {:8.0f}MiB/s {:8.0f}MiB/s {:7.2f}x\n", "get_file 1 GiB vs curl -o file",
-             mib / get.first, mib / curl_disk, curl_disk / get.first);
-  fmt::print("{:<44} {:9.1f} MiB\n", "peak RSS of get_file", get.second);
-  fmt::print("{:<44} {:9.1f} MiB (file {:.0f} MiB)\n", "peak RSS of cat_file", cat.second, mib);
+  const double n = static_cast<double>(small), g = static_cast<double>(n_get);
+  fmt::print("\n{:<58} {:>16} {:>16} {:>8}\n", "benchmark", "cofs", "other", "cofs/other");
+  const std::string cat_what = fmt::format("cat {} URLs of 4 KiB, c=64", small);
+  print_row(cat_what + " vs wrk -c64 (one URL)", cofs_rate, wrk_rate, "/s");
+  print_row(cat_what + " vs curl --parallel 64", cofs_rate, curl_rate, "/s");
+  print_row(cat_what + " vs minimal libcurl loop", cofs_rate, libcurl_rate, "/s");
+  print_peer_row(cat_what + " vs fsspec cat", cofs_rate, fsspec_cat, n, "/s");
+  auto big_what = [&](const char* op) { return fmt::format("{} of {} MiB", op, big_mib); };
+  const std::string get_what = fmt::format("get {} URLs to a directory, c=64", n_get);
+  print_row(get_what + " vs cofs cat", cofs_get * 1e3, cofs_cat_same * 1e3, " ms", false);
+  print_row(get_what + " vs curl --parallel", cofs_get * 1e3, curl_get * 1e3, " ms", false);
+  print_peer_row(get_what + " vs fsspec get", cofs_get * 1e3, fsspec_get, g, " ms", false);
+  print_row(big_what("cat_file") + " vs curl -o /dev/null", mib / cat.first, mib / curl_null,
+            " MiB/s");
+  print_peer_row(big_what("cat_file") + " vs fsspec cat_file", mib / cat.first, fsspec_cat_file,
+                 mib, " MiB/s");
+  print_row(big_what("get_file") + " vs curl -o file", mib / get.first, mib / curl_disk, " MiB/s");
+  print_peer_row(big_what("get_file") + " vs fsspec get_file", mib / get.first, fsspec_get_file,
+                 mib, " MiB/s");
+  auto rss_row = [&](const char* what, double cofs_mib, const PeerResult& peer) {
+    if (!peer.ok_()) return fmt::print("{:<58} {:9.1f} MiB  {}\n", what, cofs_mib, peer.why());
+    const double peer_mib = peer["vmhwm_kib"] / 1024;
+    fmt::print("{:<58} {:9.1f} MiB  {:9.1f} MiB  {:7.2f}x less\n", what, cofs_mib, peer_mib,
+               peer_mib / cofs_mib);
+  };
+  rss_row("peak RSS of get_file vs fsspec get_file", get.second, fsspec_get_file);
+  rss_row("peak RSS of cat_file vs fsspec cat_file", cat.second, fsspec_cat_file);
+
+  auto add_peer = [&](const std::string& label, const PeerResult& r, double value) {
+    if (r.ok_()) results.add(label, "peer", value);
+  };
+  results.row("cat_small", cat_what, "requests/s", false);
+  results.add("cofs cat", "cofs", cofs_rate);
+  results.add("wrk -c64 (one URL)", "ref", wrk_rate);
+  results.add("curl --parallel 64", "ref", curl_rate);
+  results.add("minimal libcurl loop", "ref", libcurl_rate);
+  add_peer("fsspec cat", fsspec_cat, n / fsspec_cat["seconds"]);
+  results.row("get_small", get_what, "ms", true);
+  results.add("cofs get", "cofs", cofs_get * 1e3);
+  results.add("cofs cat of the same URLs", "cofs-alt", cofs_cat_same * 1e3);
+  results.add("curl --parallel 64 to files", "ref", curl_get * 1e3);
+  add_peer("fsspec get", fsspec_get, fsspec_get["seconds"] * 1e3);
+  results.row("cat_file_big", fmt::format("cat_file of {} MiB into memory", big_mib), "MiB/s",
+              false);
+  results.add("cofs cat_file", "cofs", mib / cat.first);
+  results.add("curl -o /dev/null", "ref", mib / curl_null);
+  add_peer("fsspec cat_file", fsspec_cat_file, mib / fsspec_cat_file["seconds"]);
+  results.row("get_file_big", fmt::format("get_file of {} MiB to disk", big_mib), "MiB/s", false);
+  results.add("cofs get_file", "cofs", mib / get.first);
+  results.add("curl -o file", "ref", mib / curl_disk);
+  add_peer("fsspec get_file", fsspec_get_file, mib / fsspec_get_file["seconds"]);
+  results.row("cat_file_big_rss", fmt::format("peak RSS of cat_file of {} MiB", big_mib), "MiB",
+              true);
+  results.add("cofs cat_file", "cofs", cat.second);
+  add_peer("fsspec cat_file", fsspec_cat_file, fsspec_cat_file["vmhwm_kib"] / 1024);
+  results.row("get_file_big_rss", fmt::format("peak RSS of get_file of {} MiB", big_mib), "MiB",
+              true);
+  results.add("cofs get_file", "cofs", get.second);
+  add_peer("fsspec get_file", fsspec_get_file, fsspec_get_file["vmhwm_kib"] / 1024);
   return 0;
 }

@@ -1,10 +1,13 @@
 // Runtime benchmarks: (a) the blocking round trip of a trivial call from a plain thread,
 // (b) gather over a lazy range of no-op tasks, (c) peak RSS of gather as the task count grows.
 //
-//   bench_runtime [a] [b] [c] [d] [pin]
+//   bench_runtime [a] [b] [c] [d] [pin] [--results FILE] [--no-peers] [--peer-tasks N]
 //       the parts named (all by default), on the reactor COFS_REACTOR picks; d: sync throughput
 //       from 1, 2, 4 and 16 threads at once; pin: the calling thread on CPU 0 and the loop's
 //       thread on CPU 1 (on a shared machine the scheduler otherwise often stacks both on one CPU)
+//       (a) and (b) also run fsspec's counterparts (bench/peers/fsspec_runtime.py: fsspec.asyn's
+//       sync() round trip, and _run_coros_in_chunks over --peer-tasks coroutines, 1,000,000 by
+//       default); --results writes one TSV line per measurement for bench/plot.sh
 //   bench_runtime --rss N          (internal) one gather of N tasks, prints the peak RSS in KiB
 #include <pthread.h>
 #include <sched.h>
@@ -28,8 +31,7 @@
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/sync.hpp"
 #include "cofs/runtime/task.hpp"
-
-extern char** environ;
+#include "common.hpp"
 
 namespace {
 
@@ -48,7 +50,8 @@ double percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
-void bench_round_trip(cofs::IoLoop& loop, int warmup, int n) {
+/// Returns the median, in microseconds.
+double bench_round_trip(cofs::IoLoop& loop, int warmup, int n) {
   long sum = 0;
   for (int i = 0; i < warmup; ++i) sum += cofs::sync(loop, trivial());
   std::vector<double> us(static_cast<std::size_t>(n));
@@ -67,6 +70,7 @@ void bench_round_trip(cofs::IoLoop& loop, int warmup, int n) {
       "(a) sync round trip, %d calls after %d warm-up: median %.2f us, p99 %.2f us, "
       "p99.9 %.2f us, min %.2f us, mean %.2f us%s\n",
       n, warmup, p50, p99, p999, mn, mean, sum > 0 ? "" : " (?)");
+  return p50;
 }
 
 /// Resumes the awaiting coroutine later in the same loop turn: a task that really suspends.
@@ -109,7 +113,8 @@ double gather_noop_seconds(cofs::IoLoop& loop, int n, long batch, bool suspend =
   return s;
 }
 
-void bench_gather(cofs::IoLoop& loop, int n, long batch, int repeats, bool suspend) {
+/// Returns the median, in nanoseconds per task.
+double bench_gather(cofs::IoLoop& loop, int n, long batch, int repeats, bool suspend) {
   gather_noop_seconds(loop, n / 10, batch, suspend);  // warm-up
   std::vector<double> ns;
   for (int r = 0; r < repeats; ++r)
@@ -120,6 +125,18 @@ void bench_gather(cofs::IoLoop& loop, int n, long batch, int repeats, bool suspe
       "(best %.0f, worst %.0f, %d runs)\n",
       n, suspend ? "Task<void> that each suspend once" : "no-op Task<void>", batch,
       ns[ns.size() / 2], ns.front(), ns.back(), repeats);
+  return ns[ns.size() / 2];
+}
+
+/// The peer's line beside a cofs figure: its value and how many times cofs's it is.
+void print_peer(const char* what, const bench::PeerResult& r, const char* key, const char* unit,
+                double cofs_value) {
+  if (!r.ok_()) {
+    std::printf("    fsspec %s: %s\n", what, r.why().c_str());
+    return;
+  }
+  std::printf("    fsspec %s: %.2f %s (cofs %.1fx faster)\n", what, r[key], unit,
+              r[key] / cofs_value);
 }
 
 cofs::Task<void> nap(cofs::IoLoop& loop) {
@@ -225,6 +242,10 @@ void bench_rss() {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "--rss") == 0) return rss_child(std::atoi(argv[2]));
+  bench::Results results("runtime", bench::take_option(argc, argv, "--results", ""));
+  const bool peers = !bench::take_flag(argc, argv, "--no-peers");
+  const std::string peer_tasks = bench::take_option(argc, argv, "--peer-tasks", "1000000");
+  const bench::PeerResult no_peer{bench::PeerResult::unavailable, "--no-peers", {}, 0};
   std::string parts;
   for (int i = 1; i < argc; ++i) parts += argv[i];
   if (parts.find_first_of("abcd") == std::string::npos) parts += "abcd";
@@ -240,10 +261,35 @@ int main(int argc, char** argv) {
   std::printf("cofs runtime benchmark: reactor %s, %u hardware threads%s\n", loop.reactor_name(),
               std::thread::hardware_concurrency(),
               pin ? ", caller pinned to CPU 0 and loop thread to CPU 1" : "");
-  if (parts.find('a') != std::string::npos) bench_round_trip(loop, 20'000, 200'000);
+  if (parts.find('a') != std::string::npos) {
+    const double median = bench_round_trip(loop, 20'000, 200'000);
+    auto r =
+        peers ? bench::run_peer("fsspec_runtime.py", {"round_trip", "2000", "20000"}) : no_peer;
+    print_peer("sync() round trip, 20,000 calls, median", r, "median_us", "us", median);
+    results.row("round_trip", "blocking round trip of a trivial coroutine (median)", "us", true);
+    results.add("cofs sync", "cofs", median);
+    if (r.ok_()) results.add("fsspec sync", "peer", r["median_us"]);
+  }
   if (parts.find('b') != std::string::npos) {
-    bench_gather(loop, 1'000'000, 1280, 7, /*suspend=*/false);
-    bench_gather(loop, 1'000'000, 1280, 7, /*suspend=*/true);
+    const double noop_ns = bench_gather(loop, 1'000'000, 1280, 7, /*suspend=*/false);
+    auto r = peers ? bench::run_peer("fsspec_runtime.py", {"gather", peer_tasks, "1280", "noop"})
+                   : no_peer;
+    print_peer("_run_coros_in_chunks, batch 1280, coroutines that return", r, "ns_per_task",
+               "ns/task", noop_ns);
+    const double suspend_ns = bench_gather(loop, 1'000'000, 1280, 7, /*suspend=*/true);
+    auto rs = peers
+                  ? bench::run_peer("fsspec_runtime.py", {"gather", peer_tasks, "1280", "suspend"})
+                  : no_peer;
+    print_peer("_run_coros_in_chunks, batch 1280, coroutines that suspend once", rs, "ns_per_task",
+               "ns/task", suspend_ns);
+    const std::string of = peer_tasks == "1000000" ? "" : " (fsspec: " + peer_tasks + ")";
+    results.row("gather_noop", "gather of 1,000,000 no-op tasks, batch 1280" + of, "ns/task", true);
+    results.add("cofs gather", "cofs", noop_ns);
+    if (r.ok_()) results.add("fsspec _run_coros_in_chunks", "peer", r["ns_per_task"]);
+    results.row("gather_suspend", "gather of 1,000,000 tasks suspending once, batch 1280" + of,
+                "ns/task", true);
+    results.add("cofs gather", "cofs", suspend_ns);
+    if (rs.ok_()) results.add("fsspec _run_coros_in_chunks", "peer", rs["ns_per_task"]);
     bench_gather_timers(loop, 200'000, 1280, 7);
   }
   if (parts.find('c') != std::string::npos) bench_rss();
