@@ -2,7 +2,7 @@
 # Installs the Debian packages cofs needs to build, test and benchmark, when any is missing.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config liburing-dev libaio-dev
-  libcurl4-openssl-dev zlib1g-dev libfmt-dev catch2 nginx-light openssl curl fio wrk
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libexpat1-dev libfmt-dev catch2 nginx-light openssl curl fio wrk
   clang-14 libclang-rt-14-dev llvm-14)  # the fuzz targets: clang, libFuzzer, llvm-symbolizer
 missing=()
 for p in "${packages[@]}"; do
