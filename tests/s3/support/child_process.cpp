@@ -107,24 +107,31 @@ void kill_child(pid_t pid) {
   }
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const fs::path& scratch,
-                          std::chrono::milliseconds timeout) {
-  CommandResult result;
+RunningCommand start_command(const std::vector<std::string>& argv, const fs::path& scratch) {
   { std::ofstream truncate(scratch, std::ios::trunc); }
-  const pid_t pid = spawn_child(argv, scratch);
+  return {spawn_child(argv, scratch), scratch};
+}
+
+CommandResult finish_command(const RunningCommand& command, std::chrono::milliseconds timeout) {
+  CommandResult result;
   int status = 0;
-  if (!wait_child(pid, timeout, status)) {
-    kill_child(pid);
+  if (!wait_child(command.pid, timeout, status)) {
+    kill_child(command.pid);
   } else if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   }
-  std::ifstream in(scratch, std::ios::binary);
+  std::ifstream in(command.scratch, std::ios::binary);
   std::ostringstream out;
   out << in.rdbuf();
   result.output = out.str();
   std::error_code ec;
-  fs::remove(scratch, ec);
+  fs::remove(command.scratch, ec);
   return result;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const fs::path& scratch,
+                          std::chrono::milliseconds timeout) {
+  return finish_command(start_command(argv, scratch), timeout);
 }
 
 }  // namespace cofs::test

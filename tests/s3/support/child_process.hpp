@@ -33,8 +33,18 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-/// Runs `argv` to its end (killed after `timeout`), its output collected through `scratch`, a
-/// file path unique to this call.
+/// A command started by start_command, to be finished by finish_command.
+struct RunningCommand {
+  pid_t pid = -1;
+  std::filesystem::path scratch;
+};
+
+/// Starts `argv`, its output collected through `scratch`, a file path unique to this command.
+RunningCommand start_command(const std::vector<std::string>& argv,
+                             const std::filesystem::path& scratch);
+/// Waits for a started command to end (killed after `timeout`); its exit code and output.
+CommandResult finish_command(const RunningCommand& command, std::chrono::milliseconds timeout);
+/// Runs `argv` to its end: start_command, then finish_command.
 CommandResult run_command(const std::vector<std::string>& argv,
                           const std::filesystem::path& scratch, std::chrono::milliseconds timeout);
 

@@ -28,9 +28,8 @@ namespace {
 constexpr const char* kMon = "/usr/bin/ceph-mon";
 constexpr const char* kOsd = "/usr/bin/ceph-osd";
 constexpr const char* kRadosgw = "/usr/bin/radosgw";
-constexpr const char* kCeph = "/usr/bin/ceph";
-constexpr const char* kAuthtool = "/usr/bin/ceph-authtool";
 constexpr const char* kMonmaptool = "/usr/bin/monmaptool";
+constexpr const char* kOsdmaptool = "/usr/bin/osdmaptool";
 constexpr const char* kAdmin = "/usr/bin/radosgw-admin";
 constexpr const char* kCurl = "/usr/bin/curl";
 constexpr const char* kDirPrefix = "cofs-rgw-";
@@ -85,6 +84,56 @@ std::string joined(const std::vector<std::string>& argv) {
   return s;
 }
 
+// The output of a command that must succeed, or an error naming it (never a secret: the fixture's
+// credentials are test constants).
+std::string checked(const std::vector<std::string>& argv, const CommandResult& r) {
+  if (r.exit_code != 0) {
+    throw std::runtime_error("RGW fixture: `" + joined(argv) + "` failed (exit " +
+                             std::to_string(r.exit_code) + "): " + r.output);
+  }
+  return r.output;
+}
+
+// A cephx secret as ceph-authtool writes it: base64 of a little-endian u16 type (1, AES), u32
+// seconds, u32 nanoseconds, u16 length (16) and 16 random bytes.
+std::string cephx_key(std::mt19937_64& rng) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto sec =
+      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  unsigned char raw[28] = {1, 0};
+  for (int i = 0; i < 4; ++i) raw[2 + i] = static_cast<unsigned char>(sec >> (8 * i));
+  raw[10] = 16;
+  for (int i = 12; i < 28; ++i) raw[i] = static_cast<unsigned char>(rng());
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (int i = 0; i < 28; i += 3) {
+    const unsigned v =
+        raw[i] << 16 | (i + 1 < 28 ? raw[i + 1] << 8 : 0) | (i + 2 < 28 ? raw[i + 2] : 0);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < 28 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < 28 ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+// Keys for the monitor, the admin (radosgw-admin), the OSD and radosgw; the monitor's mkfs
+// imports them all. Written here: four ceph-authtool runs cost a second on a loaded machine.
+std::string keyring() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+  std::ostringstream k;
+  k << "[mon.]\n\tkey = " << cephx_key(rng) << "\n\tcaps mon = \"allow *\"\n"
+    << "[client.admin]\n\tkey = " << cephx_key(rng) << "\n\tcaps mon = \"allow *\"\n"
+    << "\tcaps osd = \"allow *\"\n\tcaps mgr = \"allow *\"\n"
+    << "[osd.0]\n\tkey = " << cephx_key(rng) << "\n\tcaps mon = \"allow profile osd\"\n"
+    << "\tcaps osd = \"allow *\"\n"
+    << "[client.rgw.gw]\n\tkey = " << cephx_key(rng) << "\n\tcaps mon = \"allow rw\"\n"
+    << "\tcaps osd = \"allow rwx\"\n";
+  return k.str();
+}
+
 bool process_alive(pid_t pid) {
   return kill(pid, 0) == 0 || errno == EPERM;
 }
@@ -132,7 +181,7 @@ Rgw::Credentials Rgw::wrong_secret() {
 }
 
 std::optional<std::string> Rgw::unavailable() {
-  for (const char* p : {kMon, kOsd, kRadosgw, kCeph, kAuthtool, kMonmaptool, kAdmin, kCurl}) {
+  for (const char* p : {kMon, kOsd, kRadosgw, kMonmaptool, kOsdmaptool, kAdmin, kCurl}) {
     if (!is_executable(p)) {
       return std::string(
                  "the S3 tests need a Ceph RADOS Gateway (Debian packages radosgw, "
@@ -205,6 +254,9 @@ void Rgw::write_config(const Options& options, const std::string& fsid) const {
     << "osd crush chooseleaf type = 0\n"
     << "mon allow pool size one = true\n"
     << "mon warn on pool no redundancy = false\n"
+    // The monitor's store is a few MiB: no refusing to start on a disk that is nearly full.
+    << "mon data avail warn = 1\n"
+    << "mon data avail crit = 0\n"
     // radosgw's first start makes a dozen osdmap changes: at the default 1 s paxos batching the
     // start takes 12-20 s; a request sent before the OSD is up waits for the objecter's tick.
     << "paxos propose interval = 0.01\n"
@@ -224,17 +276,18 @@ std::filesystem::path Rgw::scratch_file() const {
   return dir_ / ("scratch-" + std::to_string(counter++));
 }
 
-std::string Rgw::ceph_command(const std::vector<std::string>& argv) const {
-  CommandResult r = run_command(argv, scratch_file(), kCommandTimeout);
-  if (r.exit_code != 0) {
-    throw std::runtime_error("RGW fixture: `" + joined(argv) + "` failed (exit " +
-                             std::to_string(r.exit_code) + "): " + r.output);
-  }
-  return r.output;
+std::string Rgw::ceph_command(const std::vector<std::string>& argv,
+                              std::chrono::milliseconds timeout) const {
+  return checked(argv, run_command(argv, scratch_file(), timeout));
 }
 
 void Rgw::start(const Options& options) {
   const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
+  auto remaining = [deadline] {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()),
+                    std::chrono::milliseconds(1));
+  };
   for (const char* sub : {"run", "log", "mon", "osd/ceph-0", "rgw"})
     fs::create_directories(dir_ / sub);
   mon_port_ = free_loopback_port();
@@ -244,35 +297,46 @@ void Rgw::start(const Options& options) {
   write_config(options, fsid);
   const std::string d = dir_.string();
   const std::string conf = d + "/ceph.conf";
-  const std::string keyring = d + "/keyring";
+  write_text(dir_ / "keyring", keyring());
 
-  // Keys for the monitor, the admin (the ceph and radosgw-admin commands), the OSD and radosgw;
-  // the monitor's mkfs imports them all.
-  ceph_command({kAuthtool, "--create-keyring", keyring, "--gen-key", "-n", "mon.", "--cap", "mon",
-                "allow *"});
-  ceph_command({kAuthtool, keyring, "--gen-key", "-n", "client.admin", "--cap", "mon", "allow *",
-                "--cap", "osd", "allow *", "--cap", "mgr", "allow *"});
-  ceph_command({kAuthtool, keyring, "--gen-key", "-n", "osd.0", "--cap", "mon", "allow profile osd",
-                "--cap", "osd", "allow *"});
-  ceph_command({kAuthtool, keyring, "--gen-key", "-n", "client.rgw.gw", "--cap", "mon", "allow rw",
-                "--cap", "osd", "allow rwx"});
+  // The monitor's store is made with its keys and an osdmap that already holds osd.0 (osdmaptool;
+  // `ceph osd new` would cost a Python start, 1-2 s here); the monitor sets the fsid and ratios.
   ceph_command({kMonmaptool, "--create", "--fsid", fsid, "--addv", "a",
-                "[v2:127.0.0.1:" + std::to_string(mon_port_) + "]", d + "/monmap"});
-  ceph_command(
-      {kMon, "-c", conf, "--mkfs", "-i", "a", "--monmap", d + "/monmap", "--keyring", keyring});
+                "[v2:127.0.0.1:" + std::to_string(mon_port_) + "]", d + "/monmap"},
+               remaining());
+  ceph_command({kOsdmaptool, "--createsimple", "1", d + "/osdmap"}, remaining());
+  ceph_command({kMon, "-c", conf, "--mkfs", "-i", "a", "--monmap", d + "/monmap", "--osdmap",
+                d + "/osdmap", "--keyring", d + "/keyring"},
+               remaining());
   mon_pid_ = spawn_child({kMon, "-c", conf, "-f", "-i", "a"}, dir_ / "log/mon.out");
-
-  // `ceph osd new` also waits for the monitor to answer.
-  const std::string osd_uuid = uuid();
-  ceph_command({kCeph, "-c", conf, "--connect-timeout", "60", "osd", "new", osd_uuid, "0"});
-  ceph_command({kOsd, "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", osd_uuid});
+  ceph_command({kOsd, "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", uuid()}, remaining());
   osd_pid_ = spawn_child({kOsd, "-c", conf, "-f", "-i", "0"}, dir_ / "log/osd.out");
   rgw_pid_ = spawn_child({kRadosgw, "-c", conf, "-f", "-n", "client.rgw.gw"}, dir_ / "log/rgw.out");
 
+  // Both users at once (each radosgw-admin takes a second or two to reach the cluster).
+  std::vector<std::pair<std::vector<std::string>, RunningCommand>> users;
   for (const auto& [uid, who] : {std::pair{"cofs-owner", owner()}, {"cofs-other", other_user()}}) {
-    admin({"user", "create", std::string("--uid=") + uid, std::string("--display-name=") + uid,
-           "--access-key=" + who.access_key, "--secret-key=" + who.secret_key});
+    std::vector<std::string> argv = {kAdmin,
+                                     "-c",
+                                     conf,
+                                     "user",
+                                     "create",
+                                     std::string("--uid=") + uid,
+                                     std::string("--display-name=") + uid,
+                                     "--access-key=" + who.access_key,
+                                     "--secret-key=" + who.secret_key};
+    RunningCommand running = start_command(argv, scratch_file());
+    users.emplace_back(std::move(argv), running);
   }
+  std::string failure;
+  for (const auto& [argv, running] : users) {
+    try {
+      checked(argv, finish_command(running, remaining()));
+    } catch (const std::exception& e) {
+      failure = e.what();  // the other is still finished and reaped
+    }
+  }
+  if (!failure.empty()) throw std::runtime_error(failure);
   wait_ready(deadline);
 }
 
@@ -351,7 +415,7 @@ Rgw::Response Rgw::request(std::string_view method, std::string_view target, std
 std::string Rgw::admin(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {kAdmin, "-c", (dir_ / "ceph.conf").string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return ceph_command(argv);
+  return ceph_command(argv, kCommandTimeout);
 }
 
 std::string Rgw::log_tail() const {

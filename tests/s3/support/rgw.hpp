@@ -81,7 +81,8 @@ class Rgw {
   void start(const Options& options);
   void stop() noexcept;
   void write_config(const Options& options, const std::string& fsid) const;
-  std::string ceph_command(const std::vector<std::string>& argv) const;
+  std::string ceph_command(const std::vector<std::string>& argv,
+                           std::chrono::milliseconds timeout) const;
   void wait_ready(std::chrono::steady_clock::time_point deadline) const;
   std::filesystem::path scratch_file() const;
 
