@@ -138,8 +138,8 @@ TEST_CASE("RGW fixture: orphan maker", "[.][rgw-orphan]") {
 
 TEST_CASE("RGW fixture: a test program killed mid-way leaves no daemon behind", "[rgw]") {
   COFS_REQUIRE_RGW();
-  char tmpl[] = "/tmp/cofs-rgw-orphan-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string tmpl = (stdfs::temp_directory_path() / "cofs-orphan-test-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   const stdfs::path work = tmpl;
   const stdfs::path report = work / "report";
   setenv(kOrphanReport, report.c_str(), 1);

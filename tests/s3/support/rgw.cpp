@@ -2,13 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -134,14 +132,25 @@ std::string keyring() {
   return k.str();
 }
 
-bool process_alive(pid_t pid) {
-  return kill(pid, 0) == 0 || errno == EPERM;
+// A process named by its PID and its start time (field 22 of /proc/PID/stat), so that a PID
+// reused by another program is not mistaken for the owner; empty when there is no such process.
+std::string process_identity(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto at = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (at == std::string::npos) return {};
+  std::istringstream fields(stat.substr(at + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  }
+  return std::to_string(pid) + " " + field;
 }
 
 }  // namespace
 
 // A test program killed mid-way leaves its directory behind (its daemons died with it): remove
 // those whose program is gone. A directory without an owner yet may be one just being made.
+// The owner file is written before any daemon starts, so a directory is never removed under
+// a running cluster.
 void Rgw::remove_abandoned_dirs() {
   const fs::path tmp = fs::temp_directory_path();
   std::error_code ec;
@@ -154,7 +163,8 @@ void Rgw::remove_abandoned_dirs() {
       auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
       abandoned = !ec && age > 10min;
     } else {
-      abandoned = !process_alive(static_cast<pid_t>(std::strtol(owner.c_str(), nullptr, 10)));
+      const auto pid = static_cast<pid_t>(std::strtol(owner.c_str(), nullptr, 10));
+      abandoned = process_identity(pid) != owner;
     }
     if (abandoned) fs::remove_all(entry.path(), ec);
   }
@@ -206,7 +216,7 @@ Rgw::Rgw(Options options) {
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("RGW fixture: mkdtemp failed");
     dir_ = tmpl;
     try {
-      write_text(dir_ / "owner", std::to_string(getpid()));
+      write_text(dir_ / "owner", process_identity(getpid()));
       start(options);
       return;
     } catch (const std::exception& e) {
