@@ -112,13 +112,19 @@ RunningCommand start_command(const std::vector<std::string>& argv, const fs::pat
   return {spawn_child(argv, scratch), scratch};
 }
 
-CommandResult finish_command(const RunningCommand& command, std::chrono::milliseconds timeout) {
+bool command_ended(RunningCommand& command) {
+  if (!command.ended) command.ended = child_ended(command.pid, command.status);
+  return command.ended;
+}
+
+CommandResult finish_command(RunningCommand& command, std::chrono::milliseconds timeout) {
   CommandResult result;
-  int status = 0;
-  if (!wait_child(command.pid, timeout, status)) {
+  if (!command.ended) command.ended = wait_child(command.pid, timeout, command.status);
+  if (!command.ended) {
     kill_child(command.pid);
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
+    command.ended = true;
+  } else if (WIFEXITED(command.status)) {
+    result.exit_code = WEXITSTATUS(command.status);
   }
   std::ifstream in(command.scratch, std::ios::binary);
   std::ostringstream out;
@@ -131,7 +137,8 @@ CommandResult finish_command(const RunningCommand& command, std::chrono::millise
 
 CommandResult run_command(const std::vector<std::string>& argv, const fs::path& scratch,
                           std::chrono::milliseconds timeout) {
-  return finish_command(start_command(argv, scratch), timeout);
+  RunningCommand command = start_command(argv, scratch);
+  return finish_command(command, timeout);
 }
 
 }  // namespace cofs::test

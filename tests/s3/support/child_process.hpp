@@ -37,13 +37,17 @@ struct CommandResult {
 struct RunningCommand {
   pid_t pid = -1;
   std::filesystem::path scratch;
+  bool ended = false;
+  int status = 0;  // the wait status, once ended
 };
 
 /// Starts `argv`, its output collected through `scratch`, a file path unique to this command.
 RunningCommand start_command(const std::vector<std::string>& argv,
                              const std::filesystem::path& scratch);
+/// Whether a started command has ended (without waiting).
+bool command_ended(RunningCommand& command);
 /// Waits for a started command to end (killed after `timeout`); its exit code and output.
-CommandResult finish_command(const RunningCommand& command, std::chrono::milliseconds timeout);
+CommandResult finish_command(RunningCommand& command, std::chrono::milliseconds timeout);
 /// Runs `argv` to its end: start_command, then finish_command.
 CommandResult run_command(const std::vector<std::string>& argv,
                           const std::filesystem::path& scratch, std::chrono::milliseconds timeout);

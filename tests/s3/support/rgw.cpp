@@ -291,13 +291,40 @@ std::string Rgw::ceph_command(const std::vector<std::string>& argv,
   return checked(argv, run_command(argv, scratch_file(), timeout));
 }
 
+std::optional<std::string> Rgw::exited_daemon() const {
+  for (auto [pid, name] :
+       {std::pair{mon_pid_, "ceph-mon"}, {osd_pid_, "ceph-osd"}, {rgw_pid_, "radosgw"}}) {
+    int status = 0;
+    if (pid > 0 && child_ended(pid, status)) return name;
+  }
+  return std::nullopt;
+}
+
+void Rgw::run_watched(const std::vector<std::vector<std::string>>& commands,
+                      std::chrono::steady_clock::time_point deadline) const {
+  std::vector<RunningCommand> running;
+  for (const auto& argv : commands) running.push_back(start_command(argv, scratch_file()));
+  auto abandon = [&running](const std::string& why) {
+    for (RunningCommand& command : running) finish_command(command, 0ms);  // kills, reaps
+    throw std::runtime_error("RGW fixture: " + why);
+  };
+  for (;;) {
+    bool all_ended = true;
+    for (RunningCommand& command : running) all_ended = command_ended(command) && all_ended;
+    if (all_ended) break;
+    // A daemon that exits (its port taken by another program, say) fails the start now, not
+    // when a command waiting for it gives up.
+    if (auto name = exited_daemon()) abandon(*name + " exited at start");
+    if (std::chrono::steady_clock::now() > deadline)
+      abandon("`" + joined(commands.front()) + "` did not end in time");
+    std::this_thread::sleep_for(10ms);
+  }
+  for (std::size_t i = 0; i < running.size(); ++i)
+    checked(commands[i], finish_command(running[i], 0ms));
+}
+
 void Rgw::start(const Options& options) {
   const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
-  auto remaining = [deadline] {
-    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()),
-                    std::chrono::milliseconds(1));
-  };
   for (const char* sub : {"run", "log", "mon", "osd/ceph-0", "rgw"})
     fs::create_directories(dir_ / sub);
   mon_port_ = free_loopback_port();
@@ -311,53 +338,33 @@ void Rgw::start(const Options& options) {
 
   // The monitor's store is made with its keys and an osdmap that already holds osd.0 (osdmaptool;
   // `ceph osd new` would cost a Python start, 1-2 s here); the monitor sets the fsid and ratios.
-  ceph_command({kMonmaptool, "--create", "--fsid", fsid, "--addv", "a",
+  run_watched({{kMonmaptool, "--create", "--fsid", fsid, "--addv", "a",
                 "[v2:127.0.0.1:" + std::to_string(mon_port_) + "]", d + "/monmap"},
-               remaining());
-  ceph_command({kOsdmaptool, "--createsimple", "1", d + "/osdmap"}, remaining());
-  ceph_command({kMon, "-c", conf, "--mkfs", "-i", "a", "--monmap", d + "/monmap", "--osdmap",
-                d + "/osdmap", "--keyring", d + "/keyring"},
-               remaining());
+               {kOsdmaptool, "--createsimple", "1", d + "/osdmap"}},
+              deadline);
+  run_watched({{kMon, "-c", conf, "--mkfs", "-i", "a", "--monmap", d + "/monmap", "--osdmap",
+                d + "/osdmap", "--keyring", d + "/keyring"}},
+              deadline);
   mon_pid_ = spawn_child({kMon, "-c", conf, "-f", "-i", "a"}, dir_ / "log/mon.out");
-  ceph_command({kOsd, "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", uuid()}, remaining());
+  run_watched({{kOsd, "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", uuid()}}, deadline);
   osd_pid_ = spawn_child({kOsd, "-c", conf, "-f", "-i", "0"}, dir_ / "log/osd.out");
   rgw_pid_ = spawn_child({kRadosgw, "-c", conf, "-f", "-n", "client.rgw.gw"}, dir_ / "log/rgw.out");
 
-  // Both users at once (each radosgw-admin takes a second or two to reach the cluster).
-  std::vector<std::pair<std::vector<std::string>, RunningCommand>> users;
+  // Both users at once: each radosgw-admin takes a second or two to reach the cluster.
+  std::vector<std::vector<std::string>> users;
   for (const auto& [uid, who] : {std::pair{"cofs-owner", owner()}, {"cofs-other", other_user()}}) {
-    std::vector<std::string> argv = {kAdmin,
-                                     "-c",
-                                     conf,
-                                     "user",
-                                     "create",
-                                     std::string("--uid=") + uid,
-                                     std::string("--display-name=") + uid,
-                                     "--access-key=" + who.access_key,
-                                     "--secret-key=" + who.secret_key};
-    RunningCommand running = start_command(argv, scratch_file());
-    users.emplace_back(std::move(argv), running);
+    users.push_back({kAdmin, "-c", conf, "user", "create", std::string("--uid=") + uid,
+                     std::string("--display-name=") + uid, "--access-key=" + who.access_key,
+                     "--secret-key=" + who.secret_key});
   }
-  std::string failure;
-  for (const auto& [argv, running] : users) {
-    try {
-      checked(argv, finish_command(running, remaining()));
-    } catch (const std::exception& e) {
-      failure = e.what();  // the other is still finished and reaped
-    }
-  }
-  if (!failure.empty()) throw std::runtime_error(failure);
+  run_watched(users, deadline);
   wait_ready(deadline);
 }
 
 void Rgw::wait_ready(std::chrono::steady_clock::time_point deadline) const {
   for (;;) {
-    for (auto [pid, name] :
-         {std::pair{mon_pid_, "ceph-mon"}, {osd_pid_, "ceph-osd"}, {rgw_pid_, "radosgw"}}) {
-      int status = 0;
-      if (child_ended(pid, status))
-        throw std::runtime_error(std::string("RGW fixture: ") + name + " exited at start");
-    }
+    if (auto name = exited_daemon())
+      throw std::runtime_error("RGW fixture: " + *name + " exited at start");
     const Response r = request("GET", "/");
     if (r.status == 200) return;
     if (std::chrono::steady_clock::now() > deadline) {

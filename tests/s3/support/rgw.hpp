@@ -83,6 +83,12 @@ class Rgw {
   void write_config(const Options& options, const std::string& fsid) const;
   std::string ceph_command(const std::vector<std::string>& argv,
                            std::chrono::milliseconds timeout) const;
+  /// Runs `commands` at once to their ends, failing when one fails, a daemon exits or the
+  /// deadline passes.
+  void run_watched(const std::vector<std::vector<std::string>>& commands,
+                   std::chrono::steady_clock::time_point deadline) const;
+  /// The name of a started daemon that has exited, if any.
+  std::optional<std::string> exited_daemon() const;
   void wait_ready(std::chrono::steady_clock::time_point deadline) const;
   std::filesystem::path scratch_file() const;
 
