@@ -1,8 +1,5 @@
 #include "rgw.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,6 +14,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "support/nginx.hpp"  // free_port, write_file
 
 namespace cofs::test {
 namespace fs = std::filesystem;
@@ -33,21 +31,6 @@ constexpr const char* kCurl = "/usr/bin/curl";
 constexpr const char* kDirPrefix = "cofs-rgw-";
 constexpr auto kCommandTimeout = 60s;
 constexpr int kStartAttempts = 3;  // a free port taken by another program between look and bind
-
-int free_loopback_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    throw std::runtime_error("RGW fixture: cannot bind a loopback port");
-  }
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string uuid() {
   std::random_device rd;
@@ -68,12 +51,6 @@ std::string slurp(const fs::path& p) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-void write_text(const fs::path& p, std::string_view text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) throw std::runtime_error("RGW fixture: cannot write " + p.string());
 }
 
 std::string joined(const std::vector<std::string>& argv) {
@@ -216,7 +193,7 @@ Rgw::Rgw(Options options) {
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("RGW fixture: mkdtemp failed");
     dir_ = tmpl;
     try {
-      write_text(dir_ / "owner", process_identity(getpid()));
+      write_file(dir_ / "owner", process_identity(getpid()));
       start(options);
       return;
     } catch (const std::exception& e) {
@@ -278,7 +255,7 @@ void Rgw::write_config(const Options& options, const std::string& fsid) const {
     << "\n[client.rgw.gw]\n"
     << "rgw frontends = beast endpoint=127.0.0.1:" << rgw_port_ << "\n"
     << "rgw data = " << d << "/rgw\n";
-  write_text(dir_ / "ceph.conf", c.str());
+  write_file(dir_ / "ceph.conf", c.str());
 }
 
 std::filesystem::path Rgw::scratch_file() const {
@@ -327,14 +304,14 @@ void Rgw::start(const Options& options) {
   const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
   for (const char* sub : {"run", "log", "mon", "osd/ceph-0", "rgw"})
     fs::create_directories(dir_ / sub);
-  mon_port_ = free_loopback_port();
-  do rgw_port_ = free_loopback_port();
+  mon_port_ = free_port();
+  do rgw_port_ = free_port();
   while (rgw_port_ == mon_port_);
   const std::string fsid = uuid();
   write_config(options, fsid);
   const std::string d = dir_.string();
   const std::string conf = d + "/ceph.conf";
-  write_text(dir_ / "keyring", keyring());
+  write_file(dir_ / "keyring", keyring());
 
   // The monitor's store is made with its keys and an osdmap that already holds osd.0 (osdmaptool;
   // `ceph osd new` would cost a Python start, 1-2 s here); the monitor sets the fsid and ratios.
@@ -413,7 +390,7 @@ Rgw::Response Rgw::request(std::string_view method, std::string_view target, std
   }
   if (!body.empty() || method == "PUT" || method == "POST") {
     body_in = scratch_file();
-    write_text(body_in, body);
+    write_file(body_in, body);
     argv.insert(argv.end(), {"--data-binary", "@" + body_in.string(), "-H",
                              "Content-Type: application/octet-stream"});
   }
