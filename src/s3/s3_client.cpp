@@ -191,7 +191,8 @@ http::Request S3Client::build(const Call& c, const std::optional<Credentials>& c
   r.source_size = c.source_size;
   r.buffer_size = c.buffer_size;
   r.raise_for_status = false;
-  r.path_as_is = true;  // a key's "." and ".." segments are part of its name
+  r.path_as_is = true;       // a key's "." and ".." segments are part of its name
+  r.keep_error_body = true;  // S3 says what went wrong in an <Error> document
   if (!creds) return r;
   const auto now = std::chrono::system_clock::now();
   SigningInput in;

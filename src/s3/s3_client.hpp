@@ -16,6 +16,7 @@
 #include "cofs/s3/credentials.hpp"
 #include "cofs/s3/s3_fs.hpp"
 #include "cofs/s3/sigv4.hpp"
+#include "xml.hpp"
 
 namespace cofs::s3::detail {
 
@@ -91,5 +92,10 @@ class S3Client {
   std::optional<Credentials> cached_;
   bool resolved_ = false;
 };
+
+/// One page of ListObjectsV2, parsed as its body streams in (`delimited`: by "/"; `max_keys` 0:
+/// the server's default). Errors name `op` and the s3:// path of the prefix.
+Task<ListPage> list_page(S3Client& client, const char* op, std::string bucket, std::string prefix,
+                         bool delimited, std::string token, int max_keys);
 
 }  // namespace cofs::s3::detail

@@ -400,6 +400,10 @@ Task<void> S3FileSystem::do_mkdir(std::string path, bool create_parents) {
   const std::string url = s3_url(loc.bucket, loc.key);
   if (loc.bucket.empty()) throw FileExistsError("mkdir", "s3://", "the root exists");
   if (loc.key.empty()) {
+    // Asked first: S3 (in us-east-1) and RGW answer 200 to creating a bucket one already owns.
+    check_bucket(loc.bucket, "mkdir", url);
+    if (co_await bucket_exists(*client_, loc.bucket, "mkdir"))
+      throw FileExistsError("mkdir", url, "the bucket exists");
     co_await create_bucket(*client_, loc.bucket, "mkdir");
     co_return;
   }

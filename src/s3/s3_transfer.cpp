@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <map>
 #include <ranges>
+#include <set>
 
 #include <openssl/evp.h>
 
@@ -236,25 +237,79 @@ Task<std::vector<PathError>> delete_batch(s3::detail::S3Client& client, std::str
 
 }  // namespace
 
+namespace {
+
+/// The keys directly below `parent` (a prefix ending in '/', or empty): one delimited listing.
+Task<std::set<std::string>> keys_below(s3::detail::S3Client& client, std::string bucket,
+                                       std::string parent) {
+  std::set<std::string> out;
+  std::string token;
+  do {
+    s3::detail::ListPage page =
+        co_await s3::detail::list_page(client, "rm", bucket, parent, true, token, 0);
+    for (auto& e : page.contents) out.insert(std::move(e.key));
+    token = page.truncated ? std::move(page.next_token) : std::string();
+  } while (!token.empty());
+  co_return out;
+}
+
+std::string parent_of(const std::string& key) {
+  std::size_t slash = key.rfind('/');
+  return slash == std::string::npos ? std::string() : key.substr(0, slash + 1);
+}
+
+}  // namespace
+
 Task<std::vector<PathError>> S3FileSystem::do_rm_files(std::vector<std::string> paths,
                                                        const BulkOptions& o) {
-  // Keys grouped by bucket, 1,000 a request; the requests run concurrently.
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_bucket;
+  struct Target {
+    std::string bucket;
+    std::string key;
+    std::string name;  // as rm was given it
+  };
+  std::vector<Target> targets;
   for (std::string& p : paths) {
     Location loc = split(strip_protocol(p));
     const std::string url = s3_url(loc.bucket, loc.key);
     check_bucket(loc.bucket, "rm", url);
     check_key(loc.key, "rm", url);
-    by_bucket[loc.bucket].emplace_back(std::move(loc.key), std::move(p));
+    targets.push_back({std::move(loc.bucket), std::move(loc.key), std::move(p)});
   }
+  // DeleteObjects reports a missing key as deleted. To report it as every backend does
+  // (FileNotFoundError), the keys present are read from one listing of each parent prefix,
+  // not from a HEAD per key.
+  std::set<std::pair<std::string, std::string>> parents;
+  for (const Target& t : targets) parents.emplace(t.bucket, parent_of(t.key));
+  std::vector<std::pair<std::string, std::string>> dirs(parents.begin(), parents.end());
+  auto list_dir = [this](const std::pair<std::string, std::string>& d) {
+    return keys_below(*client_, d.first, d.second);
+  };
+  GatherOptions lg{.batch_size = o.batch_size ? o.batch_size : std::optional<BatchSize>(16)};
+  auto listings = co_await gather(dirs | std::views::transform(list_dir), std::move(lg));
+  std::map<std::pair<std::string, std::string>, const std::set<std::string>*> present;
+  for (std::size_t i = 0; i < dirs.size(); ++i) present[dirs[i]] = &listings[i].value();
+
+  std::vector<PathError> errors;
+  std::map<std::string, std::vector<const Target*>> by_bucket;
+  for (const Target& t : targets) {
+    if (present[{t.bucket, parent_of(t.key)}]->count(t.key) == 0) {
+      errors.push_back(
+          {t.name, make_error(std::make_error_code(std::errc::no_such_file_or_directory), "rm",
+                              s3_url(t.bucket, t.key), "no such key")});
+    } else {
+      by_bucket[t.bucket].push_back(&t);
+    }
+  }
+  if (o.on_error == OnError::raise && !errors.empty()) std::rethrow_exception(errors.front().error);
+  // 1,000 keys a request (S3's limit); the requests run concurrently.
   std::vector<Task<std::vector<PathError>>> batches;
   for (auto& [bucket, entries] : by_bucket) {
     for (std::size_t at = 0; at < entries.size(); at += kDeleteBatch) {
       std::vector<std::string> keys;
       std::vector<std::string> names;
       for (std::size_t i = at; i < std::min(entries.size(), at + kDeleteBatch); ++i) {
-        keys.push_back(entries[i].first);
-        names.push_back(entries[i].second);
+        keys.push_back(entries[i]->key);
+        names.push_back(entries[i]->name);
       }
       batches.push_back(delete_batch(*client_, bucket, std::move(keys), std::move(names)));
     }
@@ -262,7 +317,6 @@ Task<std::vector<PathError>> S3FileSystem::do_rm_files(std::vector<std::string> 
   GatherOptions g{.batch_size = o.batch_size ? o.batch_size : std::optional<BatchSize>(16)};
   std::vector<Outcome<std::vector<PathError>>> results =
       co_await gather(std::move(batches), std::move(g));
-  std::vector<PathError> errors;
   for (auto& r : results) {
     for (auto& e : r.value()) errors.push_back(std::move(e));
   }
