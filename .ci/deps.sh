@@ -2,9 +2,11 @@
 # Installs the Debian packages cofs needs to build, test and benchmark, when any is missing.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config liburing-dev libaio-dev
-  libcurl4-openssl-dev zlib1g-dev libfmt-dev catch2 nginx-light openssl curl fio wrk
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libexpat1-dev libfmt-dev catch2 nginx-light openssl
+  curl fio wrk
   python3-fsspec python3-aiohttp python3-aiofiles gnuplot-nox  # the benchmarks' peers, plots
-  clang-14 libclang-rt-14-dev llvm-14)  # the fuzz targets: clang, libFuzzer, llvm-symbolizer
+  clang-14 libclang-rt-14-dev llvm-14  # the fuzz targets: clang, libFuzzer, llvm-symbolizer
+  radosgw ceph-mon ceph-osd)  # the S3 tests' server: a one-node Ceph RADOS Gateway (tests/s3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

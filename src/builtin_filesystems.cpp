@@ -13,6 +13,7 @@ void register_builtin_filesystems() {
   register_filesystem("memory", &MemoryFileSystem::from_options);
   if (cofs_register_local_backend != nullptr) cofs_register_local_backend();
   if (cofs_register_http_backend != nullptr) cofs_register_http_backend();
+  if (cofs_register_s3_backend != nullptr) cofs_register_s3_backend();
 }
 
 const char* unlinked_builtin(std::string_view protocol) noexcept {
@@ -20,6 +21,8 @@ const char* unlinked_builtin(std::string_view protocol) noexcept {
     return "the local backend (cofs::local)";
   if ((protocol == "http" || protocol == "https") && cofs_register_http_backend == nullptr)
     return "the HTTP backend (cofs::http)";
+  if ((protocol == "s3" || protocol == "s3a") && cofs_register_s3_backend == nullptr)
+    return "the S3 backend (cofs::s3)";
   return nullptr;
 }
 

@@ -35,6 +35,8 @@ extern "C" {
 COFS_WEAK_HOOK void cofs_register_local_backend();
 /// cofs::http (src/http/register.cpp): registers "http" and "https".
 COFS_WEAK_HOOK void cofs_register_http_backend();
+/// cofs::s3 (src/s3/register.cpp): registers "s3" and "s3a".
+COFS_WEAK_HOOK void cofs_register_s3_backend();
 /// cofs::uring (src/runtime/reactor_uring.cpp): a new io_uring reactor; throws std::system_error
 /// when the kernel refuses one.
 COFS_WEAK_HOOK cofs::Reactor* cofs_make_uring_reactor(unsigned entries);

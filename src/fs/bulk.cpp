@@ -102,6 +102,14 @@ Task<std::vector<PathError>> FileSystem::async_pipe(std::map<std::string, Bytes>
   co_return co_await run_bulk("pipe", std::move(tasks), std::move(names), o, opens_local_files());
 }
 
+Task<std::vector<PathError>> FileSystem::do_rm_files(std::vector<std::string> files,
+                                                     const BulkOptions& o) {
+  std::vector<Task<void>> tasks;
+  tasks.reserve(files.size());
+  for (const auto& f : files) tasks.push_back(async_rm_file(f));
+  co_return co_await run_bulk("rm", std::move(tasks), std::move(files), o, opens_local_files());
+}
+
 Task<std::vector<PathError>> FileSystem::async_rm(std::string p, BulkOptions o) {
   return async_rm(detail::single(std::move(p)), o);
 }
@@ -120,10 +128,7 @@ Task<std::vector<PathError>> FileSystem::async_rm(std::vector<std::string> paths
       files.push_back(std::move(x.path));
     }
   }
-  std::vector<Task<void>> tasks;
-  for (const auto& f : files) tasks.push_back(async_rm_file(f));
-  std::vector<PathError> errors =
-      co_await run_bulk("rm", std::move(tasks), files, o, opens_local_files());
+  std::vector<PathError> errors = co_await do_rm_files(std::move(files), o);
   // Directories after their contents, the deepest first.
   for (auto& [depth, dirs] : dirs_by_depth) {
     std::vector<Task<void>> level;

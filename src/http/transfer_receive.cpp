@@ -17,6 +17,8 @@ namespace {
 // A buffered body is reserved from its Content-Length up to this; a larger one grows as it
 // arrives (by moving pages, see Bytes), so a lying header cannot make us reserve a terabyte.
 constexpr std::uint64_t kReserveMax = std::uint64_t{64} << 20;
+// What an error's body may hold when the request keeps it (keep_error_body).
+constexpr std::size_t kErrorBodyMax = 64 << 10;
 
 std::error_code protocol_error() {
   return {EPROTO, std::generic_category()};
@@ -134,7 +136,11 @@ size_t Transfer::write(const char* p, size_t n) {
     start_body();
     notify();
   }
-  if (status_ < 200 || status_ >= 300) return n;
+  if (status_ < 200 || status_ >= 300) {
+    if (request_->keep_error_body && body_.size() < kErrorBodyMax)
+      body_.append(p, std::min(n, kErrorBodyMax - body_.size()));
+    return n;
+  }
   if (decoder_) return write_encoded(p, n);
   // Nothing changes before the pause decision: a paused chunk is delivered again later.
   std::size_t skip = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, n));

@@ -426,6 +426,11 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   virtual Task<void> do_get_file(std::string rpath, std::string lpath, Callback* callback);
   virtual Task<void> do_put_file(std::string lpath, std::string rpath, Callback* callback);
   virtual Task<std::string> do_checksum(std::string path);
+  /// rm's files (directories are removed after them, by do_rmdir), as `options.on_error` says:
+  /// the first failure thrown (raise), or each as a PathError (return_), or none (omit).
+  /// Default: do_rm_file of each, concurrently. A store that deletes many at once overrides it.
+  virtual Task<std::vector<PathError>> do_rm_files(std::vector<std::string> paths,
+                                                   const BulkOptions& options);
   /// get_file's destination: `lpath` opened for writing by the local filesystem on this loop,
   /// atomic (the old file stays until close; dropped unclosed, the file is left as it was).
   /// Errors name get_file and `lpath`.

@@ -41,7 +41,12 @@ struct COFS_API Request {
   std::optional<std::uint64_t> source_size;  // unset: chunked transfer encoding
 
   bool raise_for_status = true;  // false: error statuses come back in Response::status
-  std::size_t buffer_size = 0;   // curl's receive buffer (bigger for large bodies); 0: default
+  // The URL's path is sent as written: "." and ".." segments are not resolved (object keys).
+  bool path_as_is = false;
+  // An error status's body is kept in Response::body (its first 64 KiB), for APIs that explain
+  // their errors there (S3's XML). Otherwise it is dropped unread.
+  bool keep_error_body = false;
+  std::size_t buffer_size = 0;  // curl's receive buffer (bigger for large bodies); 0: default
   // The most (decoded) body bytes; more fails with EFBIG. Unset: the client's max_body_size for
   // fetch(), no limit for stream().
   std::optional<std::uint64_t> max_body_size;

@@ -1,0 +1,187 @@
+#include "s3_file.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace cofs::s3::detail {
+namespace {
+
+constexpr std::size_t kFileBuffer = 64 << 10;  // the AsyncFile's own read-ahead
+
+}  // namespace
+
+// ---- ReadFile -----------------------------------------------------------------------------------
+
+ReadFile::ReadFile(S3Client& client, std::shared_ptr<FileSystem> keep, Location loc, OpenMode mode,
+                   std::size_t block_size, std::size_t cache_blocks, std::uint64_t size,
+                   std::string etag)
+    : AsyncFile(client.loop(), s3_url(loc.bucket, loc.key), std::move(mode),
+                std::min(kFileBuffer, block_size)),
+      client_(client),
+      keep_(std::move(keep)),
+      loc_(std::move(loc)),
+      size_(size),
+      etag_(std::move(etag)),
+      cache_block_(block_size),
+      cache_blocks_(std::max<std::size_t>(cache_blocks, 1)) {}
+
+Task<Bytes> ReadFile::fetch(std::uint64_t start, std::uint64_t end) {
+  Call c;
+  c.op = "read";
+  c.bucket = loc_.bucket;
+  c.key = loc_.key;
+  c.range = http::ByteRange{static_cast<std::int64_t>(start), static_cast<std::int64_t>(end)};
+  if (!etag_.empty()) c.headers.emplace_back("If-Match", etag_);
+  if (end - start >= (256 << 10)) c.buffer_size = 256 << 10;
+  http::Response r = co_await client_.send(std::move(c));
+  if (r.status == 412)
+    throw Error({ESTALE, std::generic_category()}, "read", path_,
+                "the object changed since it was opened (its ETag is no longer " + etag_ + ")");
+  if (r.status >= 300) std::rethrow_exception(client_.error_for(r, "read", loc_.bucket, loc_.key));
+  if (r.body.size() != end - start)
+    throw Error({EIO, std::generic_category()}, "read", path_,
+                "the range answer has " + std::to_string(r.body.size()) + " bytes, not " +
+                    std::to_string(end - start));
+  co_return std::move(r.body);
+}
+
+Task<const Bytes*> ReadFile::block(std::uint64_t index) {
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->first == index) {
+      cache_.splice(cache_.begin(), cache_, it);
+      co_return &cache_.front().second;
+    }
+  }
+  std::uint64_t start = index * cache_block_;
+  std::uint64_t end = std::min<std::uint64_t>(size_, start + cache_block_);
+  Bytes b = co_await fetch(start, end);
+  cache_.emplace_front(index, std::move(b));
+  if (cache_.size() > cache_blocks_) cache_.pop_back();
+  co_return &cache_.front().second;
+}
+
+Task<std::size_t> ReadFile::raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) {
+  if (offset >= size_ || n == 0) co_return 0;
+  n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size_ - offset));
+  if (n >= 2 * cache_block_) {
+    // A large read goes straight to the server: caching it would only evict useful blocks.
+    Bytes b = co_await fetch(offset, offset + n);
+    std::memcpy(dst, b.data(), b.size());
+    co_return b.size();
+  }
+  std::size_t done = 0;
+  while (done < n) {
+    const std::uint64_t at = offset + done;
+    const Bytes* b = co_await block(at / cache_block_);
+    const std::size_t in_block = static_cast<std::size_t>(at % cache_block_);
+    const std::size_t k = std::min(n - done, b->size() - in_block);
+    std::memcpy(dst + done, b->data() + in_block, k);
+    done += k;
+  }
+  co_return done;
+}
+
+Task<void> ReadFile::raw_write(std::uint64_t, std::span<const std::byte>) {
+  throw NotSupportedError("write", path_, "the file is open for reading");
+  co_return;
+}
+
+Task<std::optional<std::uint64_t>> ReadFile::raw_size() {
+  co_return size_;
+}
+
+// ---- WriteFile ----------------------------------------------------------------------------------
+
+WriteFile::WriteFile(S3Client& client, std::shared_ptr<FileSystem> keep, Location loc,
+                     OpenMode mode, std::size_t block_size, std::size_t part_size)
+    : AsyncFile(client.loop(), s3_url(loc.bucket, loc.key), std::move(mode), block_size),
+      client_(client),
+      keep_(std::move(keep)),
+      loc_(loc),
+      part_size_(part_size),
+      upload_(client, "write", loc.bucket, loc.key) {}
+
+WriteFile::~WriteFile() {
+  upload_.abort_detached();  // nothing when completed or never begun
+}
+
+Task<std::size_t> WriteFile::raw_read(std::uint64_t, std::byte*, std::size_t) {
+  throw NotSupportedError("read", path_, "the file is open for writing");
+  co_return 0;
+}
+
+Task<std::optional<std::uint64_t>> WriteFile::raw_size() {
+  co_return written_;
+}
+
+Task<void> WriteFile::raw_write(std::uint64_t offset, std::span<const std::byte> data) {
+  if (failed_)
+    throw Error({EIO, std::generic_category()}, "write", path_, "an earlier write failed");
+  if (offset != written_)
+    throw NotSupportedError("write", path_,
+                            "an S3 object is written from start to end (no seek while writing)");
+  while (!data.empty()) {
+    const std::size_t k = std::min(data.size(), part_size_ - part_.size());
+    part_.append(data.first(k));
+    data = data.subspan(k);
+    written_ += k;
+    if (part_.size() == part_size_) co_await send_part();
+  }
+}
+
+Task<void> WriteFile::send_part() {
+  std::exception_ptr failure;
+  try {
+    if (!upload_.begun()) co_await upload_.begin();
+    co_await upload_.upload(next_part_, part_.span());
+    ++next_part_;
+    part_.clear();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return;
+  failed_ = true;
+  if (error_is(failure, std::errc::operation_canceled)) {
+    upload_.abort_detached();
+  } else {
+    co_await upload_.abort();
+  }
+  std::rethrow_exception(failure);
+}
+
+Task<void> WriteFile::finish() {
+  if (!upload_.begun()) {
+    // Small enough for one PUT.
+    Call put;
+    put.op = "write";
+    put.method = "PUT";
+    put.bucket = loc_.bucket;
+    put.key = loc_.key;
+    put.body = part_.span();
+    co_await client_.send_ok(std::move(put));
+    co_return;
+  }
+  if (!part_.empty()) co_await send_part();
+  std::exception_ptr failure;
+  try {
+    co_await upload_.complete();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return;
+  if (error_is(failure, std::errc::operation_canceled)) {
+    upload_.abort_detached();
+  } else {
+    co_await upload_.abort();
+  }
+  std::rethrow_exception(failure);
+}
+
+Task<void> WriteFile::raw_close() {
+  if (failed_)
+    throw Error({EIO, std::generic_category()}, "close", path_, "an earlier write failed");
+  co_await finish();
+}
+
+}  // namespace cofs::s3::detail
