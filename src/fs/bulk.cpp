@@ -54,22 +54,43 @@ Task<CatResult> FileSystem::async_cat(std::string p, BulkOptions o) {
   return async_cat(detail::single(std::move(p)), o);
 }
 
+// A directory has no bytes: it is skipped, whether a glob, a walk or a plain name brought it.
+// A glob or a walk told its type; a plain name's comes from cat_file itself, not from a lookup
+// per path.
 Task<CatResult> FileSystem::async_cat(std::vector<std::string> paths, BulkOptions o) {
   Expansion e = co_await detail::expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth,
                                                   FollowLinks::start, o.on_error);
   std::vector<std::string> files;
+  std::vector<bool> typed;  // known to be a file
   files.reserve(e.size());
   for (Expanded& x : e) {
-    if (!x.is_dir.value_or(false)) files.push_back(std::move(x.path));  // directories: no bytes
+    if (x.is_dir.value_or(false)) continue;
+    typed.push_back(x.is_dir.has_value());
+    files.push_back(std::move(x.path));
   }
+  // Parameters, not captures: the coroutine outlives the lambda object that made it.
+  auto read = [](FileSystem* self, const std::string* f,
+                 bool known_file) -> Task<std::optional<Bytes>> {
+    if (known_file) co_return co_await self->async_cat_file(*f);
+    try {
+      co_return co_await self->async_cat_file(*f);
+    } catch (const IsADirectoryError&) {
+      co_return std::nullopt;
+    }
+  };
   GatherOptions g = detail::gather_options(*this, "cat", o, files.size(), opens_local_files());
+  auto idx = std::views::iota(std::size_t{0}, files.size());
   auto results = co_await gather(
-      files | std::views::transform([this](const std::string& f) { return async_cat_file(f); }),
+      idx | std::views::transform([&](std::size_t i) { return read(this, &files[i], typed[i]); }),
       std::move(g));
   CatResult out;
   for (std::size_t i = 0; i < files.size(); ++i) {  // in key order: each goes in at the end
-    if (!results[i].ok() && o.on_error == OnError::omit) continue;
-    out.emplace_hint(out.end(), std::move(files[i]), std::move(results[i]));
+    if (!results[i].ok()) {
+      if (o.on_error == OnError::omit) continue;
+      out.emplace_hint(out.end(), std::move(files[i]), Outcome<Bytes>(results[i].error()));
+    } else if (std::optional<Bytes>& bytes = results[i].value()) {
+      out.emplace_hint(out.end(), std::move(files[i]), Outcome<Bytes>(std::move(*bytes)));
+    }
   }
   co_return out;
 }

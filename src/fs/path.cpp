@@ -74,7 +74,7 @@ std::string normalize(std::string_view p) {
     if (k > 0) out += '/';
     out += parts[k];
   }
-  if (out.empty() && !absolute) out = ".";
+  if (out.empty() && !absolute) out.push_back('.');  // not = ".": GCC 12 warns (-Wrestrict)
   return out;
 }
 
@@ -115,15 +115,21 @@ std::string_view trim_trailing_slash(std::string_view p) noexcept {
 
 int depth_below(std::string_view root, std::string_view p) noexcept {
   root = trim_trailing_slash(root);
+  p = trim_trailing_slash(p);
   if (p.size() <= root.size()) return 0;
   std::string_view rest = p.substr(root.size());
   return static_cast<int>(std::count(rest.begin(), rest.end(), '/')) +
          (rest.front() == '/' ? 0 : 1);
 }
 
-bool has_magic(std::string_view p) noexcept {
+bool has_magic(std::string_view p, std::string_view magic) noexcept {
   // One pass, not find_first_of's search of the set for every character.
-  return std::any_of(p.begin(), p.end(), [](char c) { return c == '*' || c == '?' || c == '['; });
+  const bool star = magic.find('*') != std::string_view::npos;
+  const bool question = magic.find('?') != std::string_view::npos;
+  const bool bracket = magic.find('[') != std::string_view::npos;
+  return std::any_of(p.begin(), p.end(), [=](char c) {
+    return (c == '*' && star) || (c == '?' && question) || (c == '[' && bracket);
+  });
 }
 
 // ---- glob patterns -----------------------------------------------------------------------------
@@ -168,21 +174,28 @@ std::bitset<256> parse_class(std::string_view pat, std::size_t i, std::size_t& e
 
 }  // namespace
 
-Glob::Glob(std::string_view pattern) : pattern_(trim_trailing_slash(pattern)) {
+Glob::Glob(std::string_view pattern, std::string_view magic)
+    : pattern_(trim_trailing_slash(pattern)) {
+  auto is_magic = [magic](char c) { return magic.find(c) != std::string_view::npos; };
   for (std::size_t i = 0; i < pattern_.size();) {
     const char c = pattern_[i];
-    if (c == '*') {
+    if (c == '*' && is_magic(c)) {
       const bool dbl = i + 1 < pattern_.size() && pattern_[i + 1] == '*';
+      // fsspec refuses "a**b" and "***": what they should match is not the same in every glob.
+      if (dbl && ((i > 0 && pattern_[i - 1] != '/') ||
+                  (i + 2 < pattern_.size() && pattern_[i + 2] != '/')))
+        throw InvalidArgumentError(
+            "glob", pattern, "'**' must be a whole part of the path (a/**/b), not inside a name");
       // "**/" also matches no part at all: a state of its own, so that the skip is taken only
       // before `**` has matched anything.
       if (dbl && i + 2 < pattern_.size() && pattern_[i + 2] == '/')
         tokens_.push_back({Token::skip_parts, 0, 0});
       tokens_.push_back({dbl ? Token::any_parts : Token::any_in_part, 0, 0});
       i += dbl ? 2 : 1;
-    } else if (c == '?') {
+    } else if (c == '?' && is_magic(c)) {
       tokens_.push_back({Token::one, 0, 0});
       ++i;
-    } else if (c == '[') {
+    } else if (c == '[' && is_magic(c)) {
       std::size_t j = i + 1;
       if (j < pattern_.size() && (pattern_[j] == '!' || pattern_[j] == '^')) ++j;
       if (j < pattern_.size() && pattern_[j] == ']') ++j;
@@ -195,21 +208,28 @@ Glob::Glob(std::string_view pattern) : pattern_(trim_trailing_slash(pattern)) {
       ++i;
     }
   }
-  dir_tail_ = pattern_.ends_with("/**") && !pattern_.ends_with("/***") && tokens_.size() >= 2 &&
+  dir_tail_ = tokens_.size() >= 2 && tokens_.back().kind == Token::any_parts &&
               tokens_[tokens_.size() - 2].kind == Token::literal &&
               tokens_[tokens_.size() - 2].c == '/';
-  auto magic = pattern_.find_first_of("*?[");
-  if (magic == std::string::npos) {
+  auto first_magic = pattern_.find_first_of(magic);
+  if (first_magic == std::string::npos) {
     root_ = parent(pattern_);
   } else {
-    auto slash = pattern_.rfind('/', magic);
+    auto slash = pattern_.rfind('/', first_magic);
     root_ = slash == std::string::npos ? "" : pattern_.substr(0, slash == 0 ? 1 : slash);
   }
-  if (pattern_.find("**") != std::string::npos) {
+  const auto any = is_magic('*') ? pattern_.find("**") : std::string::npos;
+  if (any != std::string::npos) {
     depth_.reset();
+    parts_before_any_ = depth_below(root_, std::string_view(pattern_).substr(0, any));
   } else {
     depth_ = depth_below(root_, pattern_);
   }
+}
+
+std::optional<int> Glob::depth(std::optional<int> maxdepth) const noexcept {
+  if (depth_ || !maxdepth) return depth_;
+  return parts_before_any_ + *maxdepth;
 }
 
 bool Glob::matches(std::string_view p) const {

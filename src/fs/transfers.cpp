@@ -73,13 +73,13 @@ struct Plan {
 
 // The fsspec rules for get/put/copy: expansion, the trailing-slash and existing-directory rules,
 // and the flattening of a list of sources.
-static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sources,
-                                bool source_is_str, std::string dest, bool dest_is_dir,
-                                const BulkOptions& o) {
+static Task<Plan> plan_transfer(std::string_view op, FileSystem& src_fs,
+                                std::vector<std::string> sources, bool source_is_str,
+                                std::string dest, bool dest_is_dir, const BulkOptions& o) {
   const std::string original = sources.front();
   // A pattern, unless it exists as written (then expansion took it as that path, too).
-  const bool magic =
-      path::has_magic(original) && !co_await detail::exists_as_written(src_fs, original);
+  const bool magic = path::has_magic(original, src_fs.glob_magic()) &&
+                     !co_await detail::exists_as_written(src_fs, original);
   Expansion e = co_await detail::expand_with_info(src_fs, sources, o.recursive, o.maxdepth,
                                                   FollowLinks::start, o.on_error);
   std::vector<std::string> paths;
@@ -93,7 +93,7 @@ static Task<Plan> plan_transfer(FileSystem& src_fs, std::vector<std::string> sou
   Plan plan;
   if (paths.empty()) {
     if (source_is_str && !magic && !o.recursive)
-      throw IsADirectoryError("copy", original, "is a directory: pass recursive to copy it");
+      throw IsADirectoryError(op, original, "is a directory: pass recursive to transfer it");
     co_return plan;
   }
   const bool exists =
@@ -176,7 +176,8 @@ Task<std::vector<PathError>> FileSystem::transfer(TransferKind kind,
   std::string d = path::has_trailing_slash(dest) ? dst_fs.strip_protocol(dest) + "/"
                                                  : dst_fs.strip_protocol(dest);
   const bool dest_is_dir = path::has_trailing_slash(d) || co_await dst_fs.async_isdir(d);
-  Plan plan = co_await plan_transfer(src_fs, std::move(sources), source_is_str, d, dest_is_dir, o);
+  Plan plan =
+      co_await plan_transfer(op, src_fs, std::move(sources), source_is_str, d, dest_is_dir, o);
   const bool local_files = kind != TransferKind::copy || opens_local_files();
   if (dst_fs.capabilities().directories) {
     std::vector<Task<void>> mk;

@@ -132,7 +132,7 @@ Task<void> FileSystem::list_level(const std::vector<std::string>& level, const F
   }
   // Parameters, not captures: the coroutine outlives the lambda object that made it.
   auto list_one = [](FileSystem* self, const std::string* d, std::size_t k, bool details,
-                     OnError on_error, Take* take) -> Task<void> {
+                     const FindOptions* o, Take* take) -> Task<void> {
     try {
       if (details) {
         (*take)(k, co_await self->do_ls(*d));
@@ -140,14 +140,15 @@ Task<void> FileSystem::list_level(const std::vector<std::string>& level, const F
         (*take)(k, co_await self->do_ls_types(*d));
       }
     } catch (...) {
-      if (on_error == OnError::raise || stops_walk(std::current_exception())) throw;
+      if (o->on_error == OnError::raise || stops_walk(std::current_exception())) throw;
+      if (o->on_error_call) o->on_error_call(std::current_exception());
     }
   };
   auto listed = std::views::iota(std::size_t{0}, level.size()) |
                 std::views::filter([&skip](std::size_t k) { return !skip[k]; });
   // The first failure that is raised cancels the rest and is rethrown.
   co_await gather(listed | std::views::transform([&](std::size_t k) {
-                    return list_one(this, &level[k], k, detail, o.on_error, take);
+                    return list_one(this, &level[k], k, detail, &o, take);
                   }),
                   GatherOptions{.batch_size = batch});
 }
@@ -225,43 +226,85 @@ Task<std::vector<std::string>> FileSystem::async_find(std::string p, FindOptions
 }
 
 Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional<int> maxdepth) {
-  co_return co_await async_walk(std::move(p), FindOptions{.maxdepth = maxdepth});
+  co_return co_await async_walk(std::move(p), WalkOptions{.maxdepth = maxdepth});
 }
 
-Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, FindOptions o) {
+// The levels are listed as find's are, a level at a time and each level at once; the entries
+// are then put in os.walk's depth-first order, which does not depend on when listings arrived.
+Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, WalkOptions w) {
   std::string root = strip_protocol(p);
+  const FindOptions o{.maxdepth = w.maxdepth,
+                      .batch_size = w.batch_size,
+                      .follow_links = w.follow_links,
+                      .on_error = w.on_error,
+                      .on_error_call = std::move(w.on_error_call)};
   check_find_options("walk", root, o);
   FileInfo root_info = co_await do_info(root);
-  std::vector<WalkEntry> out;
-  if (leaf_root(root_info, o.follow_links)) co_return out;
+  if (!root_info.is_dir()) throw NotADirectoryError("walk", root, "a walk starts at a directory");
+  std::vector<WalkEntry> entries;
+  std::vector<std::vector<std::size_t>> children;  // each entry's subdirectories' entries
+  if (leaf_root(root_info, o.follow_links)) co_return entries;  // a link, not followed
   std::set<std::string> seen{root};
   std::set<FileId> visited;
   const bool follow_all = o.follow_links == FollowLinks::all;
+  // The directories of the level, with the entry of the parent that named each.
   std::vector<std::string> level{root};
+  std::vector<std::optional<std::size_t>> parents{std::nullopt};
   for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
     // A directory skipped (visited, or not listable and omitted) has no entry of its own.
     std::vector<std::optional<std::vector<FileInfo>>> listings(level.size());
     auto take = [&listings](std::size_t k, std::vector<FileInfo> l) { listings[k] = std::move(l); };
     co_await list_level(level, o, false, follow_all ? &visited : nullptr, &take);
     std::vector<std::string> next;
+    std::vector<std::optional<std::size_t>> next_parents;
     for (std::size_t k = 0; k < level.size(); ++k) {
       if (!listings[k]) continue;
-      WalkEntry w{level[k], {}, {}};
-      for (FileInfo& e : *listings[k]) {
-        if (descends(e, o.follow_links)) {
-          if (!seen.insert(e.name).second) continue;
-          w.dirs.emplace_back(path::basename(e.name));
-          next.push_back(e.name);
+      const std::size_t index = entries.size();
+      if (parents[k]) children[*parents[k]].push_back(index);
+      WalkEntry e{level[k], {}, {}};
+      for (FileInfo& i : *listings[k]) {
+        if (descends(i, o.follow_links)) {
+          if (!seen.insert(i.name).second) continue;
+          e.dirs.emplace_back(path::basename(i.name));
+          next.push_back(i.name);
+          next_parents.push_back(index);
         } else {
-          w.files.emplace_back(path::basename(e.name));
+          e.files.emplace_back(path::basename(i.name));
         }
       }
-      std::sort(w.dirs.begin(), w.dirs.end());
-      std::sort(w.files.begin(), w.files.end());
-      out.push_back(std::move(w));
+      std::sort(e.dirs.begin(), e.dirs.end());
+      std::sort(e.files.begin(), e.files.end());
+      entries.push_back(std::move(e));
+      children.emplace_back();
     }
-    std::sort(next.begin(), next.end());
     level = std::move(next);
+    parents = std::move(next_parents);
+  }
+  // Depth-first from the root, subdirectories in name order.
+  for (auto& c : children) {
+    std::sort(c.begin(), c.end(), [&entries](std::size_t x, std::size_t y) {
+      return path::basename(entries[x].root) < path::basename(entries[y].root);
+    });
+  }
+  std::vector<WalkEntry> out;
+  out.reserve(entries.size());
+  if (entries.empty()) co_return out;  // the root itself could not be listed (omitted)
+  struct Frame {
+    std::size_t entry;
+    std::size_t next_child;
+  };
+  std::vector<Frame> stack{{0, 0}};
+  if (w.topdown) out.push_back(std::move(entries[0]));
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next_child < children[f.entry].size()) {
+      const std::size_t c = children[f.entry][f.next_child++];
+      if (w.topdown) out.push_back(std::move(entries[c]));
+      stack.push_back({c, 0});
+      continue;
+    }
+    if (!w.topdown) out.push_back(std::move(entries[f.entry]));
+    stack.pop_back();
   }
   co_return out;
 }
@@ -272,32 +315,42 @@ Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern,
 }
 
 Task<std::vector<std::string>> FileSystem::async_glob(std::string pattern, FindOptions o) {
+  std::vector<TreeName> found = co_await glob_names(std::move(pattern), std::move(o));
+  std::vector<std::string> out;
+  out.reserve(found.size());
+  for (TreeName& i : found) out.push_back(std::move(i.name));
+  co_return out;
+}
+
+Task<std::vector<FileSystem::TreeName>> FileSystem::glob_names(std::string pattern, FindOptions o) {
   std::string s = strip_protocol(pattern);
+  check_find_options("glob", pattern, o);
   const bool dirs_only = path::has_trailing_slash(pattern);
-  if (!path::has_magic(s)) {
-    std::vector<std::string> out;
-    if (co_await async_exists(s)) out.push_back(s);
+  const std::string_view magic = glob_magic();
+  std::vector<TreeName> out;
+  if (!path::has_magic(s, magic)) {
+    if (std::optional<FileInfo> i = co_await async_try_info(s)) {
+      i->name = std::move(s);
+      out.emplace_back(std::move(*i));
+    }
     co_return out;
   }
-  path::Glob g(s);
+  path::Glob g(s, magic);
   std::string root = g.root().empty() ? strip_protocol("/") : g.root();
-  std::optional<int> depth = g.depth();
-  if (!depth && o.maxdepth)
-    depth = *o.maxdepth + path::depth_below(root, s.substr(0, s.find("**")));
   FindOptions walk = o;
-  walk.maxdepth = depth;
+  // maxdepth bounds what `**` spans, counted from where it stands (fsspec's rule).
+  walk.maxdepth = g.depth(o.maxdepth);
   walk.withdirs = true;
   // The part before the first glob character is a path the caller wrote, resolved as any path
   // is: only links found below it are subject to follow_links.
   if (walk.follow_links == FollowLinks::none) walk.follow_links = FollowLinks::start;
   // A root that is not there matches nothing.
   std::optional<FileInfo> root_info = co_await do_try_info(root);
-  if (!root_info) co_return std::vector<std::string>{};
+  if (!root_info) co_return out;
   std::vector<TreeName> all = co_await walk_tree<TreeName>(root, walk, std::move(root_info));
-  std::vector<std::string> out;
   for (TreeName& i : all) {
     if (dirs_only && !i.is_dir) continue;
-    if (g.matches(i.name)) out.push_back(std::move(i.name));
+    if (g.matches(i.name)) out.push_back(std::move(i));
   }
   co_return out;
 }
@@ -309,13 +362,33 @@ Task<std::uint64_t> FileSystem::async_du(std::string p, std::optional<int> maxde
 Task<std::uint64_t> FileSystem::async_du(std::string p, FindOptions o) {
   o.withdirs = false;
   std::uint64_t total = 0;
-  for (const FileInfo& i : co_await async_find_info(std::move(p), o)) {
+  for (const FileInfo& i : co_await async_find_info(std::move(p), std::move(o))) {
     if (!i.is_dir()) total += i.size;  // a link to a directory not followed
   }
   co_return total;
 }
 
+Task<std::map<std::string, std::uint64_t>> FileSystem::async_du_per_path(std::string p,
+                                                                         FindOptions o) {
+  std::map<std::string, std::uint64_t> out;
+  for (FileInfo& i : co_await async_find_info(std::move(p), std::move(o))) {
+    const std::uint64_t size = i.is_dir() ? 0 : i.size;
+    out.emplace_hint(out.end(), std::move(i.name), size);  // find's order is sorted
+  }
+  co_return out;
+}
+
 namespace detail {
+
+/// glob with the type of each match, for expand_path: its callers then ask nothing again.
+struct GlobAccess {
+  static Task<Expansion> glob(FileSystem& fs, std::string pattern, FindOptions o) {
+    Expansion out;
+    for (FileSystem::TreeName& i : co_await fs.glob_names(std::move(pattern), std::move(o)))
+      out.push_back({std::move(i.name), i.is_dir});
+    co_return out;
+  }
+};
 
 namespace {
 
@@ -359,13 +432,20 @@ Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths,
     std::string p = fs.strip_protocol(raw);
     // Unlike fsspec's expand_path, which always globs a path with glob characters, a path that
     // exists as written is that path: rm("a[1].txt") removes "a[1].txt", not "a1.txt".
-    if (path::has_magic(p) && !co_await exists_as_written(fs, p)) {
-      std::vector<std::string> hits = co_await fs.async_glob(
-          raw, FindOptions{.maxdepth = maxdepth, .follow_links = follow, .on_error = walk_errors});
-      for (const std::string& h : hits) out.push_back({h});
+    if (path::has_magic(p, fs.glob_magic()) && !co_await exists_as_written(fs, p)) {
+      Expansion hits = co_await GlobAccess::glob(
+          fs, raw,
+          FindOptions{.maxdepth = maxdepth, .follow_links = follow, .on_error = walk_errors});
+      const std::size_t first_hit = out.size();
+      for (Expanded& h : hits) out.push_back(std::move(h));
+      // The glob took maxdepth's first level; a walk below each directory it matched takes
+      // the rest (fsspec's expand_path).
       if (recursive && !(maxdepth && *maxdepth <= 1)) {
         std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
-        for (const std::string& h : hits) {
+        std::vector<std::string> dirs;
+        for (std::size_t k = first_hit; k < out.size(); ++k)
+          if (out[k].is_dir.value_or(true)) dirs.push_back(out[k].path);
+        for (const std::string& h : dirs) {
           add_walk(co_await fs.async_find_info(h, {.maxdepth = deeper,
                                                    .withdirs = true,
                                                    .follow_links = follow,

@@ -111,7 +111,8 @@ struct AsyncFileVia {
   X(cp_file) X(mv_file) X(touch) X(get_file) X(put_file) X(modified) X(checksum) \
   X(ukey) X(exists) X(isdir) X(isfile) X(size) X(sizes) X(head) X(tail) \
   X(read_block) X(cat) X(cat_ranges) X(pipe) X(find) X(find_info) X(walk) X(glob) \
-  X(du) X(expand_path) X(get) X(put) X(copy) X(mv) X(rm)
+  X(du) X(expand_path) X(get) X(put) X(copy) X(mv) X(rm) \
+  X(du_per_path)
 // clang-format on
 
 #define COFS_VIA_BLOCKING(name)                                                              \

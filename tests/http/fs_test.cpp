@@ -416,3 +416,27 @@ TEST_CASE("registry: http and https by name, options as strings", "[http][fs]") 
   CHECK_THROWS_AS(cofs::filesystem("http", {{"no_such_option", "1"}}), cofs::InvalidArgumentError);
   CHECK_THROWS_AS(cofs::filesystem("http", {{"http_version", "9"}}), cofs::InvalidArgumentError);
 }
+
+TEST_CASE("'?' starts a query, not a pattern: glob, expand_path, cat and get take the URL",
+          "[http][fs][glob]") {
+  auto fs = make_fs();
+  const stdfs::path root = nginx().root() / "fs/query";
+  cofs::test::write_file(root / "data", "payload");
+  cofs::test::write_file(root / "data_x=1", "a name '?' would match as a pattern");
+  const std::string url = nginx().url("/fs/query/data?x=1");  // nginx serves data
+  CHECK(fs->glob(url) == std::vector<std::string>{url});
+  CHECK(fs->expand_path({url}) == std::vector<std::string>{url});
+  cofs::CatResult got = fs->cat(url);
+  REQUIRE(got.size() == 1);
+  CHECK(got.begin()->first == url);
+  CHECK(got.begin()->second.value().str() == "payload");
+  TempDir local;
+  fs->get(url, local.at("got"));
+  CHECK(slurp(local.at("got")) == "payload");
+  // A URL with a query that is not there is a missing file, not a pattern matching nothing.
+  CHECK_THROWS_AS(fs->cat(nginx().url("/fs/query/none?x=1")), cofs::FileNotFoundError);
+  CHECK_THROWS_WITH(fs->cat(nginx().url("/fs/query/none?x=1")),
+                    !Catch::Contains("nothing matches"));
+  // '*' and '[' still make a pattern.
+  CHECK(fs->glob(nginx().url("/fs/query/data*")).size() == 2);
+}

@@ -103,7 +103,7 @@ TEST_CASE("local: follow_links all lists each directory once", "[local][tree][li
             Names{".", "a", "a/up", "a/x.txt", "b", "b/up", "b/y.txt", "c", "ext", "ext/o.txt"});
       CHECK(fs->du(r, all) == 1 + 2 + 3);
       CHECK(rel(r, fs->glob(r + "/**/*.txt", all)) == Names{"a/x.txt", "b/y.txt", "ext/o.txt"});
-      auto walked = fs->walk(r, all);
+      auto walked = fs->walk(r, WalkOptions{.follow_links = FollowLinks::all});
       REQUIRE(walked.size() == 4);  // the root, a, b, ext: c is a again
       CHECK(walked[0].dirs == Names{"a", "b", "c", "ext"});
       CHECK(walked[0].files.empty());
@@ -233,6 +233,21 @@ TEST_CASE("local: find and walk skip a directory they cannot list (in a child th
                    "raise: names the directory");
           }
         }
+        // A callback (fsspec's callable on_error): told of each directory left out.
+        std::vector<std::string> told;
+        auto tell = [&told](std::exception_ptr e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const PermissionError& err) {
+            told.push_back(err.path());
+          }
+        };
+        auto called = fs->walk(root, WalkOptions{.on_error_call = tell});
+        expect(called.size() == 3 && told == Names{root + "/locked"}, "walk: on_error callback");
+        told.clear();
+        expect(
+            fs->find(root, {.on_error_call = tell}).size() == 2 && told == Names{root + "/locked"},
+            "find: on_error callback");
         // A starting directory that cannot be listed: nothing below it, or its error.
         expect(fs->find(root + "/locked").empty(), "unlistable start");
         try {

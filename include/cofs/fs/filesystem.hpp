@@ -31,6 +31,10 @@
 
 namespace cofs {
 
+namespace detail {
+struct GlobAccess;
+}
+
 /// What a backend can do; the conformance suite skips what a backend declares it cannot.
 struct COFS_API Capabilities {
   bool write = true;        // pipe_file, rm_file, open for writing
@@ -75,6 +79,9 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// The inverse: a path as a URL of this filesystem.
   virtual std::string unstrip_protocol(std::string_view path) const;
   virtual Capabilities capabilities() const { return {}; }
+  /// The characters that make a path a glob pattern: "*?["; HTTP's leave out '?', which starts
+  /// a URL's query (as fsspec's HTTPFileSystem).
+  virtual std::string_view glob_magic() const { return "*?["; }
 
   /// The filesystem's own batch size for bulk calls (below a call's batch_size in precedence).
   void set_batch_size(std::optional<BatchSize> value);
@@ -151,9 +158,11 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// Every file below `path` (and directories with withdirs), sorted; a file gives itself.
   Task<std::vector<std::string>> async_find(std::string path, FindOptions options = {});
   Task<std::vector<FileInfo>> async_find_info(std::string path, FindOptions options = {});
-  /// Each directory below `path`, level by level, with the names of its subdirectories and of
-  /// its other entries (files, and links not followed).
-  Task<std::vector<WalkEntry>> async_walk(std::string path, FindOptions options);
+  /// Each directory below `path` with the names of its subdirectories and of its other entries
+  /// (files, and links not followed), sorted, in os.walk's order: depth-first, a directory
+  /// before (topdown) or after its subdirectories. A `path` that is a file is a
+  /// NotADirectoryError.
+  Task<std::vector<WalkEntry>> async_walk(std::string path, WalkOptions options);
   Task<std::vector<WalkEntry>> async_walk(std::string path, std::optional<int> maxdepth = {});
   /// The paths matching `pattern`, sorted. A pattern is always a pattern here (glob("a[1]")
   /// never names "a[1]"); expand_path and the bulk calls take a path that exists as written.
@@ -163,6 +172,10 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// Total bytes of the files below `path` (directories, and links to them, count nothing).
   Task<std::uint64_t> async_du(std::string path, FindOptions options);
   Task<std::uint64_t> async_du(std::string path, std::optional<int> maxdepth = {});
+  /// fsspec's du(total=False): each path find lists (with the same options) and its size;
+  /// directories and links to them 0. Its values sum to du's total.
+  Task<std::map<std::string, std::uint64_t>> async_du_per_path(std::string path,
+                                                               FindOptions options = {});
   /// Globs and (with recursive) directories turned into the sorted list of paths they name. A
   /// path that exists as written is itself, even when it holds glob characters.
   Task<std::vector<std::string>> async_expand_path(std::vector<std::string> paths,
@@ -279,7 +292,7 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   std::vector<WalkEntry> walk(std::string path, std::optional<int> maxdepth = {}) {
     return call("walk", path, async_walk(path, maxdepth));
   }
-  std::vector<WalkEntry> walk(std::string path, FindOptions o) {
+  std::vector<WalkEntry> walk(std::string path, WalkOptions o) {
     return call("walk", path, async_walk(path, o));
   }
   std::vector<std::string> glob(std::string pattern, std::optional<int> maxdepth = {}) {
@@ -292,6 +305,9 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
     return call("du", path, async_du(path, maxdepth));
   }
   std::uint64_t du(std::string path, FindOptions o) { return call("du", path, async_du(path, o)); }
+  std::map<std::string, std::uint64_t> du_per_path(std::string path, FindOptions o = {}) {
+    return call("du", path, async_du_per_path(path, std::move(o)));
+  }
   std::vector<std::string> expand_path(std::vector<std::string> paths, bool recursive = false,
                                        std::optional<int> maxdepth = {}) {
     std::string subject = subject_of(paths);
@@ -473,6 +489,9 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// types, for glob) or std::string (names, for find) through do_ls_types: a fraction of the
   /// memory and time of details.
   struct TreeName;
+  friend struct detail::GlobAccess;
+  /// glob's matches with their types (what expand_path's callers need to know of each).
+  Task<std::vector<TreeName>> glob_names(std::string pattern, FindOptions o);
   /// `root_info`: the root's info when the caller has it.
   template <class Item>
   Task<std::vector<Item>> walk_tree(std::string root, FindOptions o,

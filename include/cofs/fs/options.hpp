@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +52,21 @@ struct COFS_API FindOptions {
   /// an entry of its parent); raise fails the call with its error. return_ is refused: a walk
   /// has no per-path results to return errors in.
   OnError on_error = OnError::omit;
+  /// With omit: called with each failure left out (fsspec's callable on_error), on the
+  /// filesystem's loop thread, before the call returns.
+  std::function<void(std::exception_ptr)> on_error_call;
+};
+
+/// Options of walk: find's, and the order of the levels.
+struct COFS_API WalkOptions {
+  std::optional<int> maxdepth;  // 1: the starting directory only
+  /// Each directory before its subdirectories (os.walk's and fsspec's topdown=True); false:
+  /// after them (bottom-up).
+  bool topdown = true;
+  std::optional<BatchSize> batch_size;
+  FollowLinks follow_links = FollowLinks::start;
+  OnError on_error = OnError::omit;  // as FindOptions::on_error
+  std::function<void(std::exception_ptr)> on_error_call;
 };
 
 /// String options of a filesystem made by name, e.g. {{"engine", "uring"}, {"batch_size", "64"}}.

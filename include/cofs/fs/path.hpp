@@ -30,24 +30,36 @@ COFS_API std::string parent(std::string_view p);
 COFS_API std::string_view basename(std::string_view p);
 COFS_API bool has_trailing_slash(std::string_view p) noexcept;
 COFS_API std::string_view trim_trailing_slash(std::string_view p) noexcept;
-/// Number of '/'-separated parts below `root` (root itself: 0).
+/// Number of '/'-separated parts below `root` (root itself: 0). Trailing slashes of either do
+/// not count: "/r/" is 0 below "/r", "/r/a/" is 1.
 COFS_API int depth_below(std::string_view root, std::string_view p) noexcept;
 
-/// True when `p` holds a glob character (`*`, `?` or `[`).
-COFS_API bool has_magic(std::string_view p) noexcept;
+/// The characters that make a path a pattern: all of them by default; HTTP leaves out `?`,
+/// which starts a URL's query (as fsspec's HTTPFileSystem does).
+inline constexpr std::string_view kGlobMagic = "*?[";
+inline constexpr std::string_view kGlobMagicNoQuestion = "*[";
+
+/// True when `p` holds a glob character (one of `magic`).
+COFS_API bool has_magic(std::string_view p, std::string_view magic = kGlobMagic) noexcept;
 
 /// A compiled glob pattern over full paths. `*` matches within one part, `**` across parts
-/// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. Throws InvalidArgumentError
-/// for an unterminated `[`. matches() takes time linear in the pattern times the path, and is a
-/// pure function of the two (safe from any thread).
+/// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. `**` must be a whole part
+/// ("a/**/b", not "a**b"), as in fsspec. Throws InvalidArgumentError naming "glob" and the
+/// pattern for an unterminated `[` or a `**` inside a name. A character of "*?[" that is not in
+/// `magic` is literal. matches() takes time linear in the pattern times the path, and is a pure
+/// function of the two (safe from any thread).
 class COFS_API Glob {
  public:
-  explicit Glob(std::string_view pattern);
+  explicit Glob(std::string_view pattern, std::string_view magic = kGlobMagic);
   bool matches(std::string_view path) const;
   /// The longest leading part without magic, ending at a '/': where listing must start.
   const std::string& root() const noexcept { return root_; }
   /// How deep below root() a match can be; nullopt when `**` makes it unbounded.
   std::optional<int> depth() const noexcept { return depth_; }
+  /// How deep below root() a match can be when `**` spans at most `maxdepth` levels counted
+  /// from where it stands (fsspec's glob maxdepth: "r/**" with 1 is r and its children, and
+  /// "r/*/**/x" with 1 is r/*/x). depth() where the pattern has no `**`.
+  std::optional<int> depth(std::optional<int> maxdepth) const noexcept;
   const std::string& pattern() const noexcept { return pattern_; }
 
  private:
@@ -60,6 +72,7 @@ class COFS_API Glob {
   std::string pattern_;
   std::string root_;
   std::optional<int> depth_;
+  int parts_before_any_ = 0;  // the parts below root_ before the first `**`
   std::vector<Token> tokens_;
   std::vector<std::bitset<256>> classes_;
   bool dir_tail_ = false;  // ends in "/**": also matches the directory itself

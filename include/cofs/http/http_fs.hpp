@@ -53,6 +53,8 @@ class COFS_API HTTPFileSystem : public FileSystem {
   std::string strip_protocol(std::string_view path) const override;
   std::string unstrip_protocol(std::string_view path) const override;
   Capabilities capabilities() const override;
+  /// '?' starts a URL's query, so only '*' and '[' make a pattern (fsspec's HTTPFileSystem).
+  std::string_view glob_magic() const override { return "*["; }
 
   const HTTPOptions& options() const noexcept { return options_; }
   http::Client& client() noexcept { return client_; }
