@@ -2,7 +2,6 @@
 // glob patterns (`*`, `**`, `?`, `[...]`, `[!...]`) as fsspec understands them.
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +39,19 @@ COFS_API bool has_magic(std::string_view p) noexcept;
 /// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. Throws InvalidArgumentError
 /// for an unterminated `[`. matches() takes time linear in the pattern times the path, and is a
 /// pure function of the two (safe from any thread).
+namespace detail {
+/// The bytes a `[...]` set matches: bit c is byte c.
+struct CharClass {
+  std::uint64_t words[4] = {};
+  bool test(unsigned char c) const noexcept { return ((words[c >> 6] >> (c & 63)) & 1) != 0; }
+  void set(unsigned char c) noexcept { words[c >> 6] |= std::uint64_t{1} << (c & 63); }
+  void reset(unsigned char c) noexcept { words[c >> 6] &= ~(std::uint64_t{1} << (c & 63)); }
+  void flip() noexcept {
+    for (auto& w : words) w = ~w;
+  }
+};
+}  // namespace detail
+
 class COFS_API Glob {
  public:
   explicit Glob(std::string_view pattern);
@@ -61,7 +73,7 @@ class COFS_API Glob {
   std::string root_;
   std::optional<int> depth_;
   std::vector<Token> tokens_;
-  std::vector<std::bitset<256>> classes_;
+  std::vector<detail::CharClass> classes_;
   bool dir_tail_ = false;  // ends in "/**": also matches the directory itself
 };
 
