@@ -6,6 +6,7 @@
 //   bench_exists [n]      n paths of each kind per backend (default 20000 memory, 2000 local)
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

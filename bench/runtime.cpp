@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/runtime/gather.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/sync.hpp"
@@ -77,7 +78,7 @@ double bench_round_trip(cofs::IoLoop& loop, int warmup, int n) {
 struct Yield {
   cofs::IoLoop& loop;
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) { loop.schedule(h); }
+  void await_suspend(std::coroutine_handle<> h) { cofs::backend::schedule(loop, h); }
   void await_resume() const noexcept {}
 };
 cofs::Task<void> yield_once(cofs::IoLoop& loop) {

@@ -3,7 +3,9 @@
 // advised for transparent huge pages, grown by moving its pages (mremap), never by copying them.
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "bytes_pool.hpp"
 #include "cofs/fs/bytes.hpp"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <bitset>
 #include <cstdint>
 
 #include "cofs/runtime/error.hpp"
@@ -145,14 +144,14 @@ namespace {
 
 /// The members of the class starting at pat[i] == '['; `end` is set past its ']'. Validated
 /// before: the class is terminated.
-std::bitset<256> parse_class(std::string_view pat, std::size_t i, std::size_t& end) {
+detail::CharClass parse_class(std::string_view pat, std::size_t i, std::size_t& end) {
   std::size_t j = i + 1;
   bool negate = false;
   if (j < pat.size() && (pat[j] == '!' || pat[j] == '^')) {
     negate = true;
     ++j;
   }
-  std::bitset<256> members;
+  detail::CharClass members;
   bool first = true;  // ']' right after '[' (or '[!') is a member
   while (j < pat.size() && (pat[j] != ']' || first)) {
     first = false;

@@ -114,9 +114,9 @@ bool stops_walk(const std::exception_ptr& e) {
 
 }  // namespace
 
-template <class Take>
+template <class Take, class Visited>
 Task<void> FileSystem::list_level(const std::vector<std::string>& level, const FindOptions& o,
-                                  bool detail, std::set<FileId>* visited, Take* take) {
+                                  bool detail, Visited* visited, Take* take) {
   const BatchSize batch = resolve_batch("find", o.batch_size, false);
   std::vector<bool> skip(level.size(), false);
   if (visited) {

@@ -25,7 +25,8 @@ void global_init() {
 }  // namespace
 
 CurlMulti& CurlMulti::of(IoLoop& loop) {
-  if (loop.stopping()) throw LoopStoppedError("http", loop.name(), "the IO loop is stopping");
+  if (backend::stopping(loop))
+    throw LoopStoppedError("http", loop.name(), "the IO loop is stopping");
   // A service of the loop (an uncontended lock, nothing next to a request): made on first use,
   // freed with the loop.
   return backend::use_service<CurlMulti>(loop);
@@ -47,7 +48,7 @@ CurlMulti::CurlMulti(IoLoop& loop) : LoopService(loop), loop_(loop) {
   curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
   on_fire = [](TimerNode* t) { static_cast<CurlMulti*>(t)->on_timeout(); };
   // Tracked for as long as it lives, so that the loop's stop reaches it (see abort()).
-  loop_.track(*this);
+  backend::track(loop_, *this);
 }
 
 CurlMulti::~CurlMulti() {
@@ -82,12 +83,12 @@ void CurlMulti::abort(std::exception_ptr why) noexcept {
     unlink(*t);
     t->detach(why);
   }
-  loop_.cancel_timer(*this);
+  backend::cancel_timer(loop_, *this);
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
-  for (auto& [fd, w] : watches_) loop_.unwatch_fd(w);
+  for (auto& [fd, w] : watches_) backend::unwatch_fd(loop_, w);
   watches_.clear();
-  loop_.untrack(*this);
+  backend::untrack(loop_, *this);
 }
 
 void CurlMulti::link(Transfer& t) noexcept {
@@ -158,7 +159,7 @@ int CurlMulti::on_socket(CURL*, curl_socket_t s, int what, void* self_, void*) {
   auto it = self->watches_.find(s);
   if (what == CURL_POLL_REMOVE) {
     if (it != self->watches_.end()) {
-      self->loop_.unwatch_fd(it->second);
+      backend::unwatch_fd(self->loop_, it->second);
       self->watches_.erase(it);
     }
     return 0;
@@ -168,11 +169,11 @@ int CurlMulti::on_socket(CURL*, curl_socket_t s, int what, void* self_, void*) {
   if (what & CURL_POLL_OUT) events |= EPOLLOUT;
   try {
     if (it == self->watches_.end()) {
-      FdWatch* w = self->loop_.watch_fd(
-          s, events, [self, s](std::uint32_t ready) { self->on_ready(s, ready); });
+      FdWatch* w = backend::watch_fd(self->loop_, s, events,
+                                     [self, s](std::uint32_t ready) { self->on_ready(s, ready); });
       self->watches_.emplace(s, w);
     } else {
-      self->loop_.update_fd(it->second, events);
+      backend::update_fd(self->loop_, it->second, events);
     }
   } catch (...) {
     return -1;
@@ -190,7 +191,7 @@ int CurlMulti::on_timer(CURLM*, long timeout_ms, void* self_) {
   if (self->armed() && self->deadline <= want) return 0;
   // Never calls back into curl from here: even a zero timeout fires on the loop's next turn.
   self->deadline = want;
-  self->loop_.add_timer(*self);
+  backend::add_timer(self->loop_, *self);
   return 0;
 }
 

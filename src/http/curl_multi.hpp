@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/backend/service.hpp"
 #include "cofs/runtime/io_loop.hpp"
 

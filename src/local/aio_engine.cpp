@@ -79,7 +79,7 @@ class AioEngine final : public ThreadsEngine {
       return;
     }
     auto cleanup = [ctx = ctx_, efd = efd_, watch = watch_, loop = &loop_] {
-      loop->unwatch_fd(watch);
+      backend::unwatch_fd(*loop, watch);
       ::close(efd);
       io_destroy(ctx);
     };
@@ -165,7 +165,7 @@ class AioEngine final : public ThreadsEngine {
   void ensure_watch() noexcept {
     if (watch_ != nullptr) return;
     try {
-      watch_ = loop_.watch_fd(efd_, EPOLLIN, [this](std::uint32_t) { reap(); });
+      watch_ = backend::watch_fd(loop_, efd_, EPOLLIN, [this](std::uint32_t) { reap(); });
     } catch (...) {
       watch_ = nullptr;
     }

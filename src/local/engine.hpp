@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/fs/bytes.hpp"
 #include "cofs/local/local_engine.hpp"
 #include "cofs/runtime/io_loop.hpp"

@@ -66,7 +66,7 @@ std::atomic<std::size_t> g_slot_tables_alive{0};
 struct SlotTable final : backend::LoopService {
   explicit SlotTable(IoLoop& l) : LoopService(l) {
     g_slot_tables_alive.fetch_add(1, std::memory_order_relaxed);
-    io_uring* r = l.ring();
+    io_uring* r = backend::ring(l);
     // Fails on kernels without sparse registration (or under a low RLIMIT_NOFILE): the engine
     // then reads files the plain way.
     usable = r != nullptr && io_uring_register_files_sparse(r, kDirectSlots) == 0;
@@ -75,7 +75,7 @@ struct SlotTable final : backend::LoopService {
   ~SlotTable() override { g_slot_tables_alive.fetch_sub(1, std::memory_order_relaxed); }
   /// The loop is stopping: the sweep timer leaves its heap.
   void shutdown() noexcept override {
-    if (usable) loop->cancel_timer(sweep_timer);
+    if (usable) backend::cancel_timer(*loop, sweep_timer);
   }
   bool usable = false;
   /// Awaits a slot (at once when one is free and nobody queues before us).
@@ -139,14 +139,14 @@ struct SlotTable final : backend::LoopService {
       if (free.size() == left_open.size()) {
         close_left_open_now();
       } else if (left_open[slot] && !sweep_timer.armed()) {
-        loop->add_timer(sweep_timer);
+        backend::add_timer(*loop, sweep_timer);
       }
       return;
     }
     Take* next = waiting.front();
     waiting.pop_front();
     next->slot = slot;
-    loop->schedule(next->waiter);
+    backend::schedule(*loop, next->waiter);
   }
   /// Every slot is free: closes the files left open in them now, in one call.
   void close_left_open_now() noexcept {
@@ -162,7 +162,7 @@ struct SlotTable final : backend::LoopService {
     if (io_uring_register_files_update(ring, first, update + first, last - first + 1) >= 0) {
       std::fill(left_open.begin(), left_open.end(), 0);
     } else if (!sweep_timer.armed()) {
-      loop->add_timer(sweep_timer);  // not closed: the sweep's closes will
+      backend::add_timer(*loop, sweep_timer);  // not closed: the sweep's closes will
     }
   }
   /// Closes the files left open in free slots. The closes go with the turn's submission, ahead of
@@ -534,7 +534,7 @@ std::size_t uring_slot_tables_alive() noexcept {
 }
 
 std::unique_ptr<Engine> make_uring_engine(IoLoop& loop, const EngineOptions& options) {
-  io_uring* ring = loop.ring();
+  io_uring* ring = backend::ring(loop);
   if (ring == nullptr) {
     throw std::system_error(ENOTSUP, std::generic_category(),
                             "the IO loop runs the epoll reactor, which has no io_uring ring");

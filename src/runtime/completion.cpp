@@ -9,6 +9,7 @@
 
 #include "cofs/runtime/sync.hpp"
 #include "cofs/runtime/thread_pool.hpp"
+#include "loop_core.hpp"
 
 namespace cofs::detail {
 
@@ -53,7 +54,7 @@ bool wait_for_loop(IoLoop& loop, Completion& done, std::optional<Clock::time_poi
   // since this call's work may be waiting there (see thread_pool.hpp).
   ThreadPool::Blocked lend_place(loop);
   // Spin only when the loop runs on another CPU than this thread.
-  return done.wait(deadline, sched_getcpu() != loop.last_cpu());
+  return done.wait(deadline, sched_getcpu() != LoopAccess::core(loop).last_cpu());
 }
 
 }  // namespace cofs::detail

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "runtime/fork_locks.hpp"
 
@@ -57,7 +58,7 @@ struct ForkHandlerRegistration {
 
 }  // namespace
 
-std::uint64_t IoLoop::fork_generation() noexcept {
+std::uint64_t backend::fork_generation() noexcept {
   return g_fork_generation.load(std::memory_order_acquire);
 }
 

@@ -17,11 +17,12 @@
 #include <fmt/format.h>
 
 #include "cofs/runtime/thread_pool.hpp"
+#include "loop_core.hpp"
 #include "reactor.hpp"
 #include "run_frame.hpp"
 #include "service_registry.hpp"
 
-namespace cofs {
+namespace cofs::detail {
 namespace {
 
 thread_local IoLoop* t_current = nullptr;
@@ -55,16 +56,17 @@ inline void cpu_relax() noexcept {
 
 }  // namespace
 
-IoLoop::IoLoop() : IoLoop(Options{}) {}
-
-IoLoop::IoLoop(Options options)
-    : options_(std::move(options)),
-      generation_(fork_generation()),
-      services_(std::make_unique<detail::ServiceRegistry>(*this)) {
+LoopCore::LoopCore(IoLoop& self, IoLoop::Options options)
+    : self_(self),
+      options_(std::move(options)),
+      generation_(backend::fork_generation()),
+      services_(std::make_unique<ServiceRegistry>(self)) {
   init();
 }
 
-void IoLoop::init() {
+LoopCore::~LoopCore() = default;
+
+void LoopCore::init() {
   ReactorKind want = options_.reactor;
   if (want == ReactorKind::automatic) want = reactor_from_env();
   if (want != ReactorKind::epoll && !uring_reactor_linked()) {
@@ -111,7 +113,7 @@ void IoLoop::init() {
   reactor_->add(timer_watch_);
 }
 
-IoLoop::~IoLoop() {
+void LoopCore::teardown() noexcept {
   if (!belongs_to_this_process()) {
     // Made before fork(): its threads do not exist in this process, and its epoll instance or
     // io_uring ring is shared with the parent, so deregistering watches here (EPOLL_CTL_DEL,
@@ -142,7 +144,7 @@ IoLoop::~IoLoop() {
     // Never run to its end (driven by run_once, or never run): what is tracked here still holds
     // resources against this loop (an HTTP multi handle and its sockets, say). End it as a stop
     // would, so that nothing outlives the loop or is found again by a later loop at its address.
-    CurrentScope scope(this);
+    CurrentScope scope(&self_);
     owner_.store(std::this_thread::get_id(), std::memory_order_release);
     if (!stopping_) begin_stop();
     services_->shutdown();
@@ -165,28 +167,24 @@ IoLoop::~IoLoop() {
   close(timer_fd_);
 }
 
-const char* IoLoop::reactor_name() const noexcept {
+const char* LoopCore::reactor_name() const noexcept {
   return reactor_->name();
 }
 
-bool IoLoop::in_loop_thread() const noexcept {
-  return owner_.load(std::memory_order_acquire) == std::this_thread::get_id();
-}
-
-io_uring* IoLoop::ring() noexcept {
+io_uring* LoopCore::ring() noexcept {
   return reactor_->ring();
 }
 
-ThreadPool& IoLoop::blocking_pool() {
+ThreadPool& LoopCore::blocking_pool() {
   std::call_once(pool_once_, [this] {
     unsigned n = std::thread::hardware_concurrency();
     pool_ = std::make_unique<ThreadPool>(n < 2 ? 4u : std::min(2 * n, 16u), options_.name + "-pool",
-                                         this);
+                                         &self_);
   });
   return *pool_;
 }
 
-void IoLoop::start_thread() {
+void LoopCore::start_thread() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] {
     std::string n = options_.name.substr(0, 15);  // the kernel's limit for thread names
@@ -197,12 +195,8 @@ void IoLoop::start_thread() {
   owner_.store(thread_.get_id(), std::memory_order_release);
 }
 
-IoLoop* IoLoop::current() noexcept {
-  return t_current;
-}
-
-void IoLoop::run() {
-  CurrentScope scope(this);
+void LoopCore::run() {
+  CurrentScope scope(&self_);
   RunFrame frame(this);
   owner_.store(std::this_thread::get_id(), std::memory_order_release);
   while (!closed_.load(std::memory_order_relaxed)) {
@@ -212,7 +206,7 @@ void IoLoop::run() {
   }
 }
 
-void IoLoop::stop_from_own_turn() noexcept {
+void LoopCore::stop_from_own_turn() noexcept {
   // What the interrupted turn had still to run goes back into the queues, for the stop to run.
   for (ReadyBatch* b = ready_batch_; b != nullptr; b = b->outer) {
     ready_.insert(ready_.begin(), b->handles.begin() + static_cast<std::ptrdiff_t>(b->next),
@@ -238,11 +232,11 @@ void IoLoop::stop_from_own_turn() noexcept {
   }
 }
 
-bool IoLoop::run_once() {
+bool LoopCore::run_once() {
   if (closed_.load(std::memory_order_relaxed)) return false;
   std::thread::id none{};
   owner_.compare_exchange_strong(none, std::this_thread::get_id());
-  CurrentScope scope(this);
+  CurrentScope scope(&self_);
   RunFrame frame(this);
   turn(false);
   if (frame.loop_destroyed) return false;
@@ -262,24 +256,24 @@ bool IoLoop::run_once() {
   return remote_nonempty_.load(std::memory_order_seq_cst);
 }
 
-int IoLoop::fd() {
+int LoopCore::fd() {
   arm_timerfd(true);
   return reactor_->pollable_fd();
 }
 
-void IoLoop::stop() {
+void LoopCore::stop() {
   stop_requested_.store(true, std::memory_order_release);
   eventfd_write(wake_fd_, 1);
 }
 
-void IoLoop::wait_stopped() {
+void LoopCore::wait_stopped() {
   if (in_loop_thread())
     throw Error(std::make_error_code(std::errc::resource_deadlock_would_occur), "wait_stopped",
                 options_.name, "called on the loop's own thread");
   closed_.wait(false, std::memory_order_acquire);
 }
 
-void IoLoop::throw_not_accepting(std::string_view operation) const {
+void LoopCore::throw_not_accepting(std::string_view operation) const {
   if (!belongs_to_this_process()) {
     throw LoopStoppedError(operation, options_.name,
                            "this IO loop was created before fork() and has no thread in this "
@@ -288,7 +282,7 @@ void IoLoop::throw_not_accepting(std::string_view operation) const {
   throw LoopStoppedError(operation, options_.name, "the IO loop is stopped");
 }
 
-bool IoLoop::try_post(LoopWork* work) noexcept {
+bool LoopCore::try_post(LoopWork* work) noexcept {
   if (!belongs_to_this_process()) return false;
   work->next = nullptr;
   {
@@ -307,20 +301,12 @@ bool IoLoop::try_post(LoopWork* work) noexcept {
   return true;
 }
 
-void IoLoop::post(LoopWork* work) {
-  if (!try_post(work)) throw_not_accepting("post");
-}
-
-void IoLoop::drain_wakeups() {
+void LoopCore::drain_wakeups() {
   eventfd_t v;
   (void)eventfd_read(wake_fd_, &v);
 }
 
-void IoLoop::schedule(std::coroutine_handle<> h) {
-  ready_.push_back(h);
-}
-
-void IoLoop::run_ready() {
+void LoopCore::run_ready() {
   const RunFrame* frame = run_frame_;
   // Bounded rounds, so that a coroutine that keeps rescheduling itself cannot starve the reactor.
   for (int round = 0; round < 64 && !ready_.empty(); ++round) {
@@ -337,9 +323,8 @@ void IoLoop::run_ready() {
   }
 }
 
-bool IoLoop::turn(bool may_block) {
+bool LoopCore::turn(bool may_block) {
   const RunFrame* frame = run_frame_;  // every step checks it after running others' code
-  turns_.fetch_add(1, std::memory_order_relaxed);
   const int cpu = sched_getcpu();
   loop_cpu_.store(cpu, std::memory_order_relaxed);
   bool served_remote = false;
@@ -392,4 +377,10 @@ bool IoLoop::turn(bool may_block) {
   return served_remote;
 }
 
+}  // namespace cofs::detail
+
+namespace cofs {
+IoLoop* IoLoop::current() noexcept {
+  return detail::t_current;
+}
 }  // namespace cofs

@@ -10,14 +10,15 @@
 #include <vector>
 
 #include "cofs/runtime/io_loop.hpp"
+#include "loop_core.hpp"
 #include "reactor.hpp"
 #include "service_registry.hpp"
 
-namespace cofs {
+namespace cofs::detail {
 
 // ---- descriptors --------------------------------------------------------------------------
 
-FdWatch* IoLoop::watch_fd(int fd, std::uint32_t events, std::function<void(std::uint32_t)> cb) {
+FdWatch* LoopCore::watch_fd(int fd, std::uint32_t events, std::function<void(std::uint32_t)> cb) {
   auto* w = new FdWatch(fd, events, std::move(cb));
   try {
     reactor_->add(w);
@@ -28,7 +29,7 @@ FdWatch* IoLoop::watch_fd(int fd, std::uint32_t events, std::function<void(std::
   return w;
 }
 
-void IoLoop::update_fd(FdWatch* w, std::uint32_t events) {
+void LoopCore::update_fd(FdWatch* w, std::uint32_t events) {
   if (w->events == events) return;
   w->events = events;
   try {
@@ -38,49 +39,26 @@ void IoLoop::update_fd(FdWatch* w, std::uint32_t events) {
   }
 }
 
-void IoLoop::unwatch_fd(FdWatch* w) noexcept {
+void LoopCore::unwatch_fd(FdWatch* w) noexcept {
   if (w != nullptr) reactor_->remove(w);
 }
 
 // ---- pending operations and stopping ------------------------------------------------------
 
-void IoLoop::track(PendingOp& op) noexcept {
-  if (op.tracked_) return;
-  op.tracked_ = true;
-  op.prev_ = nullptr;
-  op.next_ = pending_head_;
-  if (pending_head_ != nullptr) pending_head_->prev_ = &op;
-  pending_head_ = &op;
-  ++pending_count_;
-}
-
-void IoLoop::untrack(PendingOp& op) noexcept {
-  if (!op.tracked_) return;
-  op.tracked_ = false;
-  if (op.prev_ != nullptr) {
-    op.prev_->next_ = op.next_;
-  } else {
-    pending_head_ = op.next_;
-  }
-  if (op.next_ != nullptr) op.next_->prev_ = op.prev_;
-  op.prev_ = op.next_ = nullptr;
-  --pending_count_;
-}
-
-detail::StopGroup& IoLoop::stop_group(const std::stop_token& token) {
+StopGroup& LoopCore::stop_group(const std::stop_token& token) {
   // Found by where the token object lives, so that many tokens in flight at once (a gather's
   // per-task timeouts) cost no search. A cofs coroutine's token lives in the frame or gather
   // that gave it while operations under it are in flight, so a key holds one token's group; a
   // group under the key with another token belongs to a holder that is gone (it is empty, and
   // reused), or to a foreign promise handing out copies of its token (which then share the key).
   auto [first, last] = stop_groups_.equal_range(&token);
-  std::unique_ptr<detail::StopGroup>* spare = nullptr;
+  std::unique_ptr<StopGroup>* spare = nullptr;
   for (auto it = first; it != last; ++it) {
     if (it->second->token == token) return *it->second;
     if (spare == nullptr && it->second->head == nullptr) spare = &it->second;
   }
   if (spare != nullptr) {
-    *spare = std::make_unique<detail::StopGroup>(token);
+    *spare = std::make_unique<StopGroup>(token);
     return **spare;
   }
   // Groups nobody is in go now and then (their stop sources may be long gone): amortised O(1).
@@ -88,10 +66,10 @@ detail::StopGroup& IoLoop::stop_group(const std::stop_token& token) {
     std::erase_if(stop_groups_, [](const auto& kv) { return kv.second->head == nullptr; });
     stop_groups_prune_at_ = std::max<std::size_t>(64, 2 * stop_groups_.size());
   }
-  return *stop_groups_.emplace(&token, std::make_unique<detail::StopGroup>(token))->second;
+  return *stop_groups_.emplace(&token, std::make_unique<StopGroup>(token))->second;
 }
 
-void detail::StopGroup::Fire::operator()() const noexcept {
+void StopGroup::Fire::operator()() const noexcept {
   // Failing an operation withdraws its work and may schedule its waiter, never resumes it here:
   // none leaves the list during the walk but maybe the one failed.
   for (LeafOp* op = group->head; op != nullptr;) {
@@ -101,7 +79,7 @@ void detail::StopGroup::Fire::operator()() const noexcept {
   }
 }
 
-void IoLoop::begin_stop() {
+void LoopCore::begin_stop() {
   stopping_ = true;
   // Snapshot first: aborting resumes coroutines, which may untrack or start other operations.
   std::vector<PendingOp*> ops;
@@ -111,7 +89,7 @@ void IoLoop::begin_stop() {
   for (PendingOp* p : ops) p->abort(why);
 }
 
-bool IoLoop::finish_stop_if_idle() {
+bool LoopCore::finish_stop_if_idle() {
   if (!ready_.empty() || pending_count_ > 0) return false;
   // The operations have ended: the services let go of the loop (newest first) before it closes.
   services_->shutdown();
@@ -128,7 +106,7 @@ bool IoLoop::finish_stop_if_idle() {
   return true;
 }
 
-void IoLoop::add_waiter(LoopWaiter& w) noexcept {
+void LoopCore::add_waiter(LoopWaiter& w) noexcept {
   std::lock_guard lock(waiters_mutex_);
   w.linked_.store(true, std::memory_order_release);
   w.prev_ = nullptr;
@@ -137,7 +115,7 @@ void IoLoop::add_waiter(LoopWaiter& w) noexcept {
   waiters_head_ = &w;
 }
 
-void IoLoop::remove_waiter(LoopWaiter& w) noexcept {
+void LoopCore::remove_waiter(LoopWaiter& w) noexcept {
   std::lock_guard lock(waiters_mutex_);
   if (!w.linked_.load(std::memory_order_relaxed)) return;
   w.linked_.store(false, std::memory_order_release);
@@ -150,7 +128,7 @@ void IoLoop::remove_waiter(LoopWaiter& w) noexcept {
   w.prev_ = w.next_ = nullptr;
 }
 
-void IoLoop::release_waiters() noexcept {
+void LoopCore::release_waiters() noexcept {
   std::exception_ptr why;
   std::lock_guard lock(waiters_mutex_);
   while (waiters_head_ != nullptr) {
@@ -169,4 +147,4 @@ void IoLoop::release_waiters() noexcept {
   }
 }
 
-}  // namespace cofs
+}  // namespace cofs::detail

@@ -6,23 +6,24 @@
 #include <utility>
 
 #include "cofs/runtime/io_loop.hpp"
+#include "loop_core.hpp"
 #include "run_frame.hpp"
 
-namespace cofs {
+namespace cofs::detail {
 
-void IoLoop::add_timer(TimerNode& t) {
+void LoopCore::add_timer(TimerNode& t) {
   if (t.armed()) cancel_timer(t);
   t.heap_index = heap_.size();
   heap_.push_back(&t);
   heap_up(t.heap_index);
 }
 
-void IoLoop::cancel_timer(TimerNode& t) noexcept {
+void LoopCore::cancel_timer(TimerNode& t) noexcept {
   if (!t.armed()) return;
   heap_remove(t.heap_index);
 }
 
-void IoLoop::heap_up(std::size_t i) noexcept {
+void LoopCore::heap_up(std::size_t i) noexcept {
   while (i > 0) {
     std::size_t parent = (i - 1) / 2;
     if (heap_[parent]->deadline <= heap_[i]->deadline) break;
@@ -33,7 +34,7 @@ void IoLoop::heap_up(std::size_t i) noexcept {
   }
 }
 
-void IoLoop::heap_down(std::size_t i) noexcept {
+void LoopCore::heap_down(std::size_t i) noexcept {
   const std::size_t n = heap_.size();
   for (;;) {
     std::size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -47,7 +48,7 @@ void IoLoop::heap_down(std::size_t i) noexcept {
   }
 }
 
-void IoLoop::heap_remove(std::size_t i) noexcept {
+void LoopCore::heap_remove(std::size_t i) noexcept {
   TimerNode* t = heap_[i];
   t->heap_index = static_cast<std::size_t>(-1);
   TimerNode* last = heap_.back();
@@ -59,7 +60,7 @@ void IoLoop::heap_remove(std::size_t i) noexcept {
   heap_down(last->heap_index);
 }
 
-void IoLoop::fire_timers() {
+void LoopCore::fire_timers() {
   if (heap_.empty()) return;
   const RunFrame* frame = run_frame_;
   const auto now = Clock::now();
@@ -71,7 +72,7 @@ void IoLoop::fire_timers() {
   }
 }
 
-bool IoLoop::arm_timerfd(bool even_if_due) {
+bool LoopCore::arm_timerfd(bool even_if_due) {
   if (heap_.empty()) return false;  // a wake-up still armed for a cancelled timer is harmless
   const Clock::time_point next = heap_.front()->deadline;
   // Armed for this deadline or an earlier one: an early wake-up only re-arms. This is the common
@@ -90,4 +91,4 @@ bool IoLoop::arm_timerfd(bool even_if_due) {
   return false;
 }
 
-}  // namespace cofs
+}  // namespace cofs::detail

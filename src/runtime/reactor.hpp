@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "uring_completion.hpp"
 

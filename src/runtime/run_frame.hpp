@@ -8,19 +8,20 @@
 #include <vector>
 
 #include "cofs/runtime/io_loop.hpp"
+#include "loop_core.hpp"
 #include "reactor.hpp"
 
-namespace cofs {
+namespace cofs::detail {
 
 /// A run() or run_once() on the loop's thread. When the loop is destroyed under it (by a coroutine
 /// it resumed), the frame is told so, and keeps the reactor alive until the poll that may be
 /// dispatching has returned; every step of the turn checks it before touching the loop again.
-struct IoLoop::RunFrame {
-  IoLoop* loop;
+struct LoopCore::RunFrame {
+  LoopCore* loop;
   RunFrame* outer;
   bool loop_destroyed = false;
   std::unique_ptr<Reactor> reactor;
-  explicit RunFrame(IoLoop* l) : loop(l), outer(std::exchange(l->run_frame_, this)) {}
+  explicit RunFrame(LoopCore* l) : loop(l), outer(std::exchange(l->run_frame_, this)) {}
   ~RunFrame() {
     if (!loop_destroyed) loop->run_frame_ = outer;
   }
@@ -29,10 +30,10 @@ struct IoLoop::RunFrame {
 };
 
 /// The ready coroutines one round of run_ready() resumes, and how far it got.
-struct IoLoop::ReadyBatch {
+struct LoopCore::ReadyBatch {
   std::vector<std::coroutine_handle<>> handles;
   std::size_t next = 0;
   ReadyBatch* outer = nullptr;
 };
 
-}  // namespace cofs
+}  // namespace cofs::detail

@@ -1,4 +1,5 @@
 #include "service_registry.hpp"
+#include "loop_core.hpp"
 
 namespace cofs {
 
@@ -9,7 +10,8 @@ namespace detail {
 backend::LoopService& ServiceRegistry::use(const std::type_info& type,
                                            backend::detail::ServiceFactory make) {
   std::lock_guard lock(mutex_);
-  if (shut_down_ || !loop_.belongs_to_this_process()) loop_.throw_not_accepting("use_service");
+  if (shut_down_ || !backend::belongs_to_this_process(loop_))
+    backend::throw_not_accepting(loop_, "use_service");
   for (auto& [t, s] : services_) {
     if (*t == type) return *s;
   }
@@ -56,11 +58,11 @@ bool ServiceRegistry::fork_child() noexcept {
 namespace backend::detail {
 
 LoopService& use_service(IoLoop& loop, const std::type_info& type, ServiceFactory make) {
-  return cofs::detail::LoopAccess::services(loop).use(type, make);
+  return cofs::detail::LoopAccess::core(loop).services().use(type, make);
 }
 
 LoopService* find_service(IoLoop& loop, const std::type_info& type) noexcept {
-  return cofs::detail::LoopAccess::services(loop).find(type);
+  return cofs::detail::LoopAccess::core(loop).services().find(type);
 }
 
 }  // namespace backend::detail

@@ -37,8 +37,4 @@ class ServiceRegistry {
   bool shut_down_ = false;
 };
 
-struct LoopAccess {
-  static ServiceRegistry& services(IoLoop& loop) noexcept { return *loop.services_; }
-};
-
 }  // namespace cofs::detail

@@ -41,7 +41,7 @@ struct SpawnWork : LoopWork {
 void spawn(IoLoop& loop, Task<void> task, std::function<void(std::exception_ptr)> on_error) {
   detail::Detached d = detail::run_spawned(std::move(task), std::move(on_error));
   if (loop.in_loop_thread()) {
-    loop.schedule(d.handle);
+    backend::schedule(loop, d.handle);
     return;
   }
   auto* w = new detail::SpawnWork;
@@ -55,7 +55,7 @@ void spawn(IoLoop& loop, Task<void> task, std::function<void(std::exception_ptr)
   if (!loop.try_post(w)) {
     delete w;
     d.handle.destroy();
-    loop.throw_not_accepting("spawn");
+    backend::throw_not_accepting(loop, "spawn");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "cofs/runtime/thread_pool.hpp"
 
+#include "cofs/backend/loop.hpp"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -19,7 +21,7 @@ constexpr auto kExtraLinger = std::chrono::milliseconds(100);
 ThreadPool::ThreadPool(unsigned threads, std::string name, const IoLoop* lends_for)
     : base_(threads == 0 ? 1 : threads),
       name_(name.substr(0, 15)),  // the kernel's limit for thread names
-      generation_(IoLoop::fork_generation()),
+      generation_(backend::fork_generation()),
       lends_for_(lends_for) {
   std::lock_guard lock(mutex_);
   for (unsigned i = 0; i < base_; ++i) add_worker_locked();
@@ -49,7 +51,7 @@ unsigned ThreadPool::size() const noexcept {
 ThreadPool* ThreadPool::current() noexcept {
   ThreadPool* p = t_worker_of;
   // A pool made before fork() has no threads in the child (nor a usable lock).
-  return p != nullptr && p->generation_ == IoLoop::fork_generation() ? p : nullptr;
+  return p != nullptr && p->generation_ == backend::fork_generation() ? p : nullptr;
 }
 
 void ThreadPool::submit(std::function<void()> job) {

@@ -1,5 +1,7 @@
 // Conformance: what a backend says about present paths — info, ls, exists/isfile/isdir, sizes.
 // (Absent paths as values are cases_absence.cpp's; errors on absent paths are cases_errors.cpp's.)
+#include <algorithm>
+
 #include "conformance.hpp"
 
 using namespace cofs;

@@ -1,4 +1,6 @@
 // Conformance: walking trees — find, find_info, walk, du, glob, expand_path.
+#include <algorithm>
+
 #include "conformance.hpp"
 
 using namespace cofs;

@@ -1,5 +1,7 @@
 // The registry, URLs, open(), user backends, AsyncFileSystemWrapper's limit, and bad input.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "cofs/cofs.hpp"
 #include "memory/blocking_memory.hpp"

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/runtime/gather.hpp"
 #include "local/engine.hpp"
 #include "local/threads_engine.hpp"
@@ -335,7 +336,7 @@ ENGINE_TEST_CASE(size_changes_while_read, "engines: a file that changes size whi
 TEST_CASE("uring engine: a cancelled read ends without touching a freed frame",
           "[local][engine][uring]") {
   LoopThread lt;
-  if (lt.loop.ring() == nullptr) {
+  if (cofs::backend::ring(lt.loop) == nullptr) {
     // The epoll reactor has no ring: the engine must refuse to start, not crash.
     CHECK_THROWS_AS(make_uring_engine(lt.loop, {}), std::system_error);
     COFS_SKIP("no io_uring ring on this loop (" << lt.loop.reactor_name() << " reactor)");
@@ -358,7 +359,9 @@ TEST_CASE("uring engine: a cancelled read ends without touching a freed frame",
                     TimeoutError);
   }
   // The cancellations end the reads (each resumed from its own CQE, in a live frame).
-  auto pending = [&]() -> Task<std::size_t> { co_return lt.loop.pending_operations(); };
+  auto pending = [&]() -> Task<std::size_t> {
+    co_return cofs::backend::pending_operations(lt.loop);
+  };
   for (int i = 0; i < 500 && lt.run(pending()) != 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -377,7 +380,7 @@ TEST_CASE("uring engine: a cancelled read ends without touching a freed frame",
 
 TEST_CASE("engine choice: option, environment, probe and fallback", "[local][engine][fallback]") {
   LoopThread lt;
-  bool ring = lt.loop.ring() != nullptr;
+  bool ring = cofs::backend::ring(lt.loop) != nullptr;
 
   SECTION("automatic probe") {
     auto e = make_engine(lt.loop, {});
@@ -460,7 +463,7 @@ TEST_CASE("uring engine: a loop made where a dead one was gets a slot table of i
   const std::size_t before = uring_slot_tables_alive();
   for (int round = 0; round < 3; ++round) {
     auto* loop = new (storage) IoLoop();
-    if (loop->ring() == nullptr) {  // the epoll reactor: no ring, no table
+    if (cofs::backend::ring(*loop) == nullptr) {  // the epoll reactor: no ring, no table
       loop->~IoLoop();
       COFS_SKIP("no io_uring ring on this loop (epoll reactor)");
     }
@@ -481,7 +484,7 @@ TEST_CASE("uring engine: a forked child's loop does not inherit the parent's slo
   write_file(dir / "a", "hello");
   alignas(IoLoop) unsigned char storage[sizeof(IoLoop)];
   auto* loop = new (storage) IoLoop();
-  if (loop->ring() == nullptr) {
+  if (cofs::backend::ring(*loop) == nullptr) {
     loop->~IoLoop();
     COFS_SKIP("no io_uring ring on this loop (epoll reactor)");
   }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/cofs.hpp"
 #include "cofs/local/local_fs.hpp"
 #include "support.hpp"
@@ -308,8 +309,9 @@ TEST_CASE("local: a FIFO read that times out leaves nothing open once its writer
       auto fs = make_fs(e);
       const std::size_t before = open_fds();
       auto pending = [] {
-        return sync(get_loop(),
-                    []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+        return sync(get_loop(), []() -> Task<std::size_t> {
+          co_return cofs::backend::pending_operations(get_loop());
+        }());
       };
       const std::size_t pending_before = pending();
       // No writer: the read waits (an open(2) of a FIFO waits for its writer) until the timeout.
@@ -350,8 +352,9 @@ TEST_CASE("local: a blocking call that timed out keeps its filesystem alive unti
   const std::string fifo = dir / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   auto pending = [] {
-    return sync(get_loop(),
-                []() -> Task<std::size_t> { co_return get_loop().pending_operations(); }());
+    return sync(get_loop(), []() -> Task<std::size_t> {
+      co_return cofs::backend::pending_operations(get_loop());
+    }());
   };
   for (LocalEngine e : kEngines) {
     DYNAMIC_SECTION(to_string(e)) {

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 

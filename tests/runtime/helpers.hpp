@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "cofs/backend/loop.hpp"
 #include "cofs/runtime/io_loop.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -31,7 +32,7 @@ using Ms = std::chrono::milliseconds;
 struct Yield {
   cofs::IoLoop& loop;
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) { loop.schedule(h); }
+  void await_suspend(std::coroutine_handle<> h) { cofs::backend::schedule(loop, h); }
   void await_resume() const noexcept {}
 };
 

@@ -73,10 +73,10 @@ struct Readable {
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     waiter = h;
-    watch = loop.watch_fd(fd, EPOLLIN, [this](std::uint32_t ev) {
+    watch = cofs::backend::watch_fd(loop, fd, EPOLLIN, [this](std::uint32_t ev) {
       got = ev;
-      loop.unwatch_fd(watch);
-      loop.schedule(waiter);
+      cofs::backend::unwatch_fd(loop, watch);
+      cofs::backend::schedule(loop, waiter);
     });
   }
   std::uint32_t await_resume() const noexcept { return got; }
@@ -108,11 +108,11 @@ TEST_CASE("IoLoop uses the reactor COFS_REACTOR names", "[loop]") {
     CHECK(loop.reactor_kind() == cofs::ReactorKind::epoll);
   } else if (env != nullptr && std::string(env) == "uring") {
     CHECK(loop.reactor_kind() == cofs::ReactorKind::uring);
-    CHECK(loop.ring() != nullptr);
+    CHECK(cofs::backend::ring(loop) != nullptr);
   }
   IoLoop epoll_loop(IoLoop::Options{cofs::ReactorKind::epoll, "epoll-test"});
   CHECK(epoll_loop.reactor_kind() == cofs::ReactorKind::epoll);
-  CHECK(epoll_loop.ring() == nullptr);
+  CHECK(cofs::backend::ring(epoll_loop) == nullptr);
 }
 
 TEST_CASE("post from many threads: each item runs once, on the loop, in per-thread order",
@@ -199,15 +199,15 @@ TEST_CASE("the timer heap keeps order under many adds and arbitrary cancels", "[
   }
   bool disarmed = true;
   cofs::sync(loop, [&]() -> Task<void> {
-    for (auto& t : ticks) loop.add_timer(t);
+    for (auto& t : ticks) cofs::backend::add_timer(loop, t);
     for (int i = 0; i < kTimers; i += 1 + static_cast<int>(rng() % 3)) {
-      loop.cancel_timer(ticks[i]);
+      cofs::backend::cancel_timer(loop, ticks[i]);
       cancelled[i] = 1;
       disarmed = disarmed && !ticks[i].armed();
     }
     // Re-adding an armed timer with a new deadline moves it rather than duplicating it.
     ticks[1].deadline = base + 31ms;
-    loop.add_timer(ticks[1]);
+    cofs::backend::add_timer(loop, ticks[1]);
     cancelled[1] = 0;
     co_await loop.sleep_until(base + 40ms);
   }());
@@ -264,14 +264,14 @@ TEST_CASE("a timer set after a nearer one was cancelled fires on time, not early
   const auto t0 = Clock::now();
   cofs::sync(loop, [&]() -> Task<void> {
     near.deadline = t0 + 5ms;
-    loop.add_timer(near);
+    cofs::backend::add_timer(loop, near);
     co_await NextTurn(loop);
-    loop.cancel_timer(near);
+    cofs::backend::cancel_timer(loop, near);
     far.deadline = t0 + 40ms;
-    loop.add_timer(far);
+    cofs::backend::add_timer(loop, far);
     co_await loop.sleep_until(t0 + 60ms);  // the only other timer, and a later one
     due.deadline = Clock::now() - 1ms;
-    loop.add_timer(due);
+    cofs::backend::add_timer(loop, due);
     co_await NextTurn(loop);
     co_await NextTurn(loop);
   }());
@@ -311,7 +311,7 @@ TEST_CASE("watch_fd fires when a pipe is written, level-triggered, with hang-ups
     std::atomic<int> calls{0};
     cofs::FdWatch* w = nullptr;
     cofs::sync(loop, [&]() -> Task<void> {
-      w = loop.watch_fd(p.r, EPOLLIN, [&](std::uint32_t) {
+      w = cofs::backend::watch_fd(loop, p.r, EPOLLIN, [&](std::uint32_t) {
         char c;
         while (::read(p.r, &c, 1) == 1) {
         }
@@ -325,7 +325,7 @@ TEST_CASE("watch_fd fires when a pipe is written, level-triggered, with hang-ups
     CHECK(eventually([&] { return calls.load() == 1; }));
     std::this_thread::sleep_for(10ms);
     CHECK(calls == 1);  // drained: level-triggered, but nothing is left
-    loop.post([&] { loop.unwatch_fd(w); });
+    loop.post([&] { cofs::backend::unwatch_fd(loop, w); });
     cofs::sync(loop, answer());
   }
   SECTION("level-triggered: fires again while data remains") {
@@ -336,11 +336,11 @@ TEST_CASE("watch_fd fires when a pipe is written, level-triggered, with hang-ups
     std::atomic<bool> done{false};
     cofs::FdWatch* w = nullptr;  // loop thread only
     loop.post([&] {
-      w = loop.watch_fd(p.r, EPOLLIN, [&](std::uint32_t) {
+      w = cofs::backend::watch_fd(loop, p.r, EPOLLIN, [&](std::uint32_t) {
         char c;
         if (::read(p.r, &c, 1) == 1) seen += c;  // one byte per readiness event
         if (++calls == 3) {
-          loop.unwatch_fd(w);
+          cofs::backend::unwatch_fd(loop, w);
           done = true;
         }
       });
@@ -363,17 +363,17 @@ TEST_CASE("watch_fd fires when a pipe is written, level-triggered, with hang-ups
     std::atomic<int> calls{0};
     cofs::FdWatch* w = nullptr;
     cofs::sync(loop, [&]() -> Task<void> {
-      w = loop.watch_fd(p.w, 0, [&](std::uint32_t ev) {
+      w = cofs::backend::watch_fd(loop, p.w, 0, [&](std::uint32_t ev) {
         if (ev & EPOLLOUT) ++calls;
-        loop.update_fd(w, 0);
+        cofs::backend::update_fd(loop, w, 0);
       });
       co_return;
     }());
     std::this_thread::sleep_for(20ms);
     CHECK(calls == 0);  // no events wanted: the writable pipe stays silent
-    loop.post([&] { loop.update_fd(w, EPOLLOUT); });
+    loop.post([&] { cofs::backend::update_fd(loop, w, EPOLLOUT); });
     CHECK(eventually([&] { return calls.load() == 1; }));
-    loop.post([&] { loop.unwatch_fd(w); });
+    loop.post([&] { cofs::backend::unwatch_fd(loop, w); });
     cofs::sync(loop, answer());
     CHECK(calls == 1);
   }
@@ -403,12 +403,12 @@ TEST_CASE(
   std::atomic<int> result{0};  // 1: callback state intact after unwatch, 2: destroyed under it
   loop.post([&] {
     auto holder = std::make_shared<cofs::FdWatch*>(nullptr);
-    *holder = loop.watch_fd(p.r, EPOLLIN,
-                            [&, holder, flag = DtorFlag(&g_closure_destroyed)](std::uint32_t) {
-                              loop.unwatch_fd(*holder);
-                              // Still inside the callback: its captures must still exist.
-                              result = (!g_closure_destroyed && flag.padding.size() == 200) ? 1 : 2;
-                            });
+    *holder = cofs::backend::watch_fd(
+        loop, p.r, EPOLLIN, [&, holder, flag = DtorFlag(&g_closure_destroyed)](std::uint32_t) {
+          cofs::backend::unwatch_fd(loop, *holder);
+          // Still inside the callback: its captures must still exist.
+          result = (!g_closure_destroyed && flag.padding.size() == 200) ? 1 : 2;
+        });
   });
   REQUIRE(eventually([&] { return result.load() != 0; }));
   CHECK(result == 1);

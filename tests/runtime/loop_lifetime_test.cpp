@@ -171,12 +171,13 @@ TEST_CASE(
   std::atomic<bool> watching{false}, dropped{false};
   raw->post([raw, efd, owner, &watching, &dropped] {
     auto* slot = new cofs::FdWatch*(nullptr);
-    *slot = raw->watch_fd(efd, EPOLLIN, [raw, slot, owner, &dropped](std::uint32_t) {
-      raw->unwatch_fd(*slot);
-      delete slot;
-      owner->reset();  // ~IoLoop here, inside the poll
-      dropped = true;
-    });
+    *slot =
+        cofs::backend::watch_fd(*raw, efd, EPOLLIN, [raw, slot, owner, &dropped](std::uint32_t) {
+          cofs::backend::unwatch_fd(*raw, *slot);
+          delete slot;
+          owner->reset();  // ~IoLoop here, inside the poll
+          dropped = true;
+        });
     watching = true;
   });
   REQUIRE(eventually([&] { return watching.load(); }, 5000ms));

@@ -129,7 +129,7 @@ TEST_CASE("run_blocking: pool jobs that make blocking calls on the same loop do 
           "[run_blocking][pool]") {
   IoLoop loop;
   loop.start_thread();
-  const unsigned pool_size = loop.blocking_pool().size();
+  const unsigned pool_size = cofs::backend::blocking_pool(loop).size();
   // 40 jobs at once, ten times the pool, each making 40 blocking calls that need the pool.
   std::vector<Task<int>> tasks;
   for (int i = 0; i < 40; ++i) {
@@ -151,14 +151,14 @@ TEST_CASE("run_blocking: pool jobs that make blocking calls on the same loop do 
   }
   CHECK(seconds_since(t0) < 20);
   // The threads added while jobs were blocked leave again once idle.
-  CHECK(eventually([&] { return loop.blocking_pool().size() == pool_size; }, 5000ms));
+  CHECK(eventually([&] { return cofs::backend::blocking_pool(loop).size() == pool_size; }, 5000ms));
 }
 
 TEST_CASE("run_blocking: blocking calls nested deeper than the pool is wide complete",
           "[run_blocking][pool]") {
   IoLoop loop;
   loop.start_thread();
-  const int depth = static_cast<int>(loop.blocking_pool().size()) * 2 + 1;
+  const int depth = static_cast<int>(cofs::backend::blocking_pool(loop).size()) * 2 + 1;
   // Each level holds a pool thread while it waits for the next level, which needs one too.
   std::function<int(int)> level = [&](int d) -> int {
     if (d == depth) return d;

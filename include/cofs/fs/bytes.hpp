@@ -8,7 +8,6 @@
 // smaller and in-between ones from malloc.
 #pragma once
 
-#include <algorithm>
 #include <compare>
 #include <cstddef>
 #include <cstdlib>
@@ -116,7 +115,7 @@ class COFS_API Bytes {
 
   void append(const void* p, std::size_t n) {
     if (n == 0) return;
-    if (size_ + n > capacity_) reserve(std::max(size_ + n, capacity_ * 2));
+    if (size_ + n > capacity_) reserve(size_ + n > capacity_ * 2 ? size_ + n : capacity_ * 2);
     std::memcpy(data_ + size_, p, n);
     size_ += n;
   }

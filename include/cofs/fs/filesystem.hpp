@@ -11,7 +11,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -498,9 +497,10 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
                                     std::optional<FileInfo> root_info = std::nullopt);
   /// One level of a walk: every directory of `level` listed at once, each listing given to
   /// `take(index, listing)` as it arrives; those already `visited` (following links) skipped.
-  template <class Take>
+  /// (Visited is the walk's std::set<FileId>, a parameter so that this header needs no <set>.)
+  template <class Take, class Visited>
   Task<void> list_level(const std::vector<std::string>& level, const FindOptions& o, bool detail,
-                        std::set<FileId>* visited, Take* take);
+                        Visited* visited, Take* take);
   /// get (here to local files), put (local files to here), copy (within this filesystem).
   enum class TransferKind : unsigned char;
   Task<std::vector<PathError>> transfer(TransferKind kind, std::vector<std::string> sources,

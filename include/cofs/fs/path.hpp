@@ -2,7 +2,6 @@
 // glob patterns (`*`, `**`, `?`, `[...]`, `[!...]`) as fsspec understands them.
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,6 +41,19 @@ inline constexpr std::string_view kGlobMagicNoQuestion = "*[";
 /// True when `p` holds a glob character (one of `magic`).
 COFS_API bool has_magic(std::string_view p, std::string_view magic = kGlobMagic) noexcept;
 
+namespace detail {
+/// The bytes a `[...]` set matches: bit c is byte c.
+struct CharClass {
+  std::uint64_t words[4] = {};
+  bool test(unsigned char c) const noexcept { return ((words[c >> 6] >> (c & 63)) & 1) != 0; }
+  void set(unsigned char c) noexcept { words[c >> 6] |= std::uint64_t{1} << (c & 63); }
+  void reset(unsigned char c) noexcept { words[c >> 6] &= ~(std::uint64_t{1} << (c & 63)); }
+  void flip() noexcept {
+    for (auto& w : words) w = ~w;
+  }
+};
+}  // namespace detail
+
 /// A compiled glob pattern over full paths. `*` matches within one part, `**` across parts
 /// (also none), `?` one character, `[abc]`/`[a-z]`/`[!abc]` a set. `**` must be a whole part
 /// ("a/**/b", not "a**b"), as in fsspec. Throws InvalidArgumentError naming "glob" and the
@@ -74,7 +86,7 @@ class COFS_API Glob {
   std::optional<int> depth_;
   int parts_before_any_ = 0;  // the parts below root_ before the first `**`
   std::vector<Token> tokens_;
-  std::vector<std::bitset<256>> classes_;
+  std::vector<detail::CharClass> classes_;
   bool dir_tail_ = false;  // ends in "/**": also matches the directory itself
 };
 

@@ -8,19 +8,18 @@
 // called again, and the gather rethrows that exception once the cancelled tasks have ended.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <exception>
 #include <functional>
-#include <iterator>
+#include <iterator>  // the std::ranges concepts and accessors
 #include <optional>
-#include <ranges>
 #include <stop_token>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "cofs/export.hpp"
 #include "cofs/runtime/config.hpp"
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/outcome.hpp"
@@ -144,7 +143,7 @@ Detached gather_child(GatherCtx& ctx, std::size_t index, A awaitable_arg, Sink& 
       timer.emplace();
       forward.emplace(ctx.stop.get_token(), ForwardStop{&timer->source});
       timer->deadline = Clock::now() + *ctx.timeout;
-      ctx.loop->add_timer(*timer);
+      backend::add_timer(*ctx.loop, *timer);
       co_await SetStopToken{timer->source.get_token()};
     }
     try {
@@ -157,7 +156,7 @@ Detached gather_child(GatherCtx& ctx, std::size_t index, A awaitable_arg, Sink& 
       outcome = Outcome<T>(std::current_exception());
     }
     if (timer) {
-      ctx.loop->cancel_timer(*timer);
+      backend::cancel_timer(*ctx.loop, *timer);
       if (timer->fired) {
         outcome = Outcome<T>(make_error(std::make_error_code(std::errc::timed_out), "gather",
                                         "task #" + std::to_string(index),
@@ -227,6 +226,11 @@ Task<void> gather_each(R range, GatherOptions options, Sink sink) {
                              "cancelled after " + std::to_string(ctx.done) + " tasks");
 }
 
+namespace detail {
+/// Sorts failures by task index (out of line: <algorithm> is not for every includer).
+COFS_API void sort_by_index(std::vector<std::pair<std::size_t, std::exception_ptr>>& errors);
+}  // namespace detail
+
 /// The outcomes of a gather over tasks that return nothing: kept as the list of failures only,
 /// so that a million successful tasks cost no memory.
 class VoidOutcomes {
@@ -257,12 +261,11 @@ Task<VoidOutcomes> gather_void(R range, GatherOptions options) {
   VoidOutcomes out;
   std::size_t count = 0;
   co_await gather_each(std::move(range), std::move(options), [&](std::size_t i, Outcome<void>&& o) {
-    count = std::max(count, i + 1);
+    if (i + 1 > count) count = i + 1;
     if (!o.ok()) out.errors_.emplace_back(i, o.error());
   });
   out.size_ = count;
-  std::sort(out.errors_.begin(), out.errors_.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  detail::sort_by_index(out.errors_);
   co_return out;
 }
 

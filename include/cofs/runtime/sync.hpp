@@ -95,7 +95,7 @@ Detached run_for_sync(Task<T> task, std::shared_ptr<SyncState<T>> state) {
   }
   // Unlinked already when the loop closed with this task stranded (and later resumed by whatever
   // it waited for): the loop may be gone then, so it is not touched.
-  if (state->linked()) state->loop->remove_waiter(*state);
+  if (state->linked()) backend::remove_waiter(*state->loop, *state);
   // Not claimed: the loop closed first (the caller has its LoopStoppedError) or the caller gave
   // up (TimeoutError); either way nobody reads a result any more.
   if (state->claim()) {
@@ -140,12 +140,12 @@ T sync(IoLoop& loop, Task<T> task, std::optional<Clock::duration> timeout = std:
   state->loop = &loop;
   state->run = [](LoopWork* w) {
     auto* s = static_cast<detail::SyncState<T>*>(w);
-    s->loop->add_waiter(*s);
+    backend::add_waiter(*s->loop, *s);
     s->runner.resume();
   };
   if (!loop.try_post(state.get())) {
     runner.handle.destroy();  // never started: frees the task
-    loop.throw_not_accepting(what);
+    backend::throw_not_accepting(loop, what);
   }
   std::optional<Clock::time_point> deadline;
   if (timeout) deadline = Clock::now() + *timeout;

@@ -66,7 +66,7 @@ class COFS_API ThreadPool {
 
   const unsigned base_;  // workers able to run that the pool keeps while jobs wait
   const std::string name_;
-  const std::uint64_t generation_;  // IoLoop::fork_generation() when made
+  const std::uint64_t generation_;  // backend::fork_generation() when made
   const IoLoop* const lends_for_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
@@ -98,7 +98,7 @@ class BlockingCall : public LeafOp, private LoopWork {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
     if (!begin(h, "run_blocking")) return false;
-    (pool_ != nullptr ? *pool_ : loop_.blocking_pool()).submit([this] {
+    (pool_ != nullptr ? *pool_ : backend::blocking_pool(loop_)).submit([this] {
       if (!skip_.load(std::memory_order_acquire)) {
         try {
           if constexpr (std::is_void_v<R>) {
