@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <numeric>
 #include <ranges>
 #include <set>
 #include <type_traits>
@@ -277,8 +278,18 @@ Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, WalkOptions w
       entries.push_back(std::move(e));
       children.emplace_back();
     }
-    level = std::move(next);
-    parents = std::move(next_parents);
+    // In name order: following links, the name listed of a directory reached by several is
+    // then the first, whatever order the listings came in.
+    std::vector<std::size_t> order(next.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&next](std::size_t x, std::size_t y) { return next[x] < next[y]; });
+    level.clear();
+    parents.clear();
+    for (std::size_t i : order) {
+      level.push_back(std::move(next[i]));
+      parents.push_back(next_parents[i]);
+    }
   }
   // Depth-first from the root, subdirectories in name order.
   for (auto& c : children) {

@@ -144,7 +144,11 @@ CONFORMANCE_CASE("glob: ? matches one character, [...] and [!...] a class") {
   Names digit = co_await via.glob(b.at("k[0-9].log"));
   Names not_digit = co_await via.glob(b.at("k[!0-9].log"));
   Names listed = co_await via.glob(b.at("k[12a].log"));
-  CHECK(rel(b, any) == Names{"k1.log", "k2.log", "ka.log"});
+  if (b.fs->glob_magic().find('?') != std::string_view::npos) {
+    CHECK(rel(b, any) == Names{"k1.log", "k2.log", "ka.log"});
+  } else {
+    CHECK(any.empty());  // HTTP: '?' starts a query; the URL "k" is not there
+  }
   CHECK(rel(b, digit) == Names{"k1.log", "k2.log"});
   CHECK(rel(b, not_digit) == Names{"ka.log"});
   CHECK(rel(b, listed) == Names{"k1.log", "k2.log", "ka.log"});
@@ -187,7 +191,8 @@ CONFORMANCE_CASE("expand_path gives each path once, sorted, however it was named
   Names mixed = co_await via.expand_path(names(b.at("*.log"), b.at("a.txt")));
   CHECK(rel(b, mixed) == Names{"a.txt", "k1.log", "k2.log", "ka.log"});
   Names overlapping = co_await via.expand_path(
-      names(b.at("sub/c.txt"), b.at("k2.log"), b.at("sub"), b.at("k?.log"), b.at("k2.log")), true);
+      names(b.at("sub/c.txt"), b.at("k2.log"), b.at("sub"), b.at("k[12a].log"), b.at("k2.log")),
+      true);
   CHECK(rel(b, overlapping) == Names{"k1.log", "k2.log", "ka.log", "sub", "sub/c.txt", "sub/d.bin",
                                      "sub/nested", "sub/nested/deeper", "sub/nested/deeper/f.txt",
                                      "sub/nested/e.txt"});
