@@ -315,15 +315,17 @@ void Rgw::start(const Options& options) {
 
   // The monitor's store is made with its keys and an osdmap that already holds osd.0 (osdmaptool;
   // `ceph osd new` would cost a Python start, 1-2 s here); the monitor sets the fsid and ratios.
+  // The OSD's store is made from the configuration alone (--no-mon-config: no monitor to ask
+  // yet), at the same time as the monitor's.
   run_watched({{kMonmaptool, "--create", "--fsid", fsid, "--addv", "a",
                 "[v2:127.0.0.1:" + std::to_string(mon_port_) + "]", d + "/monmap"},
-               {kOsdmaptool, "--createsimple", "1", d + "/osdmap"}},
+               {kOsdmaptool, "--createsimple", "1", d + "/osdmap"},
+               {kOsd, "-c", conf, "--no-mon-config", "-i", "0", "--mkfs", "--osd-uuid", uuid()}},
               deadline);
   run_watched({{kMon, "-c", conf, "--mkfs", "-i", "a", "--monmap", d + "/monmap", "--osdmap",
                 d + "/osdmap", "--keyring", d + "/keyring"}},
               deadline);
   mon_pid_ = spawn_child({kMon, "-c", conf, "-f", "-i", "a"}, dir_ / "log/mon.out");
-  run_watched({{kOsd, "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", uuid()}}, deadline);
   osd_pid_ = spawn_child({kOsd, "-c", conf, "-f", "-i", "0"}, dir_ / "log/osd.out");
   rgw_pid_ = spawn_child({kRadosgw, "-c", conf, "-f", "-n", "client.rgw.gw"}, dir_ / "log/rgw.out");
 
