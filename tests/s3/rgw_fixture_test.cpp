@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,8 +43,6 @@ bool all_gone_within(const std::vector<pid_t>& pids, std::chrono::seconds limit)
     std::this_thread::sleep_for(20ms);
   }
 }
-
-constexpr const char* kOrphanReport = "COFS_RGW_ORPHAN_REPORT";
 
 }  // namespace
 
@@ -119,33 +116,15 @@ TEST_CASE("RGW fixture: a second cluster at once, stopped by its PIDs", "[rgw]")
   CHECK(first.request("GET", "/").status == 200);
 }
 
-// Run by the next case in a program of its own: starts a cluster, reports it, waits to be killed.
-TEST_CASE("RGW fixture: orphan maker", "[.][rgw-orphan]") {
-  const char* report = std::getenv(kOrphanReport);
-  REQUIRE(report != nullptr);
-  Rgw s3;
-  std::ostringstream out;
-  out << s3.dir().string() << "\n";
-  for (pid_t pid : s3.pids()) out << pid << "\n";
-  {
-    std::ofstream f(std::string(report) + ".tmp");
-    f << out.str();
-  }
-  stdfs::rename(std::string(report) + ".tmp", report);
-  std::this_thread::sleep_for(300s);
-  FAIL("the orphan maker was not killed");
-}
-
 TEST_CASE("RGW fixture: a test program killed mid-way leaves no daemon behind", "[rgw]") {
   COFS_REQUIRE_RGW();
   std::string tmpl = (stdfs::temp_directory_path() / "cofs-orphan-test-XXXXXX").string();
   REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   const stdfs::path work = tmpl;
   const stdfs::path report = work / "report";
-  setenv(kOrphanReport, report.c_str(), 1);
-  const pid_t child = cofs::test::spawn_child(
-      {stdfs::read_symlink("/proc/self/exe").string(), "[rgw-orphan]"}, work / "output");
-  unsetenv(kOrphanReport);
+  // A program of its own (rgw_orphan_maker.cpp) that starts a cluster and waits to be killed.
+  const pid_t child =
+      cofs::test::spawn_child({COFS_RGW_ORPHAN_MAKER, report.string()}, work / "output");
 
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + 150s;

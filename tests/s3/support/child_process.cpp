@@ -23,7 +23,13 @@ namespace {
 // keeps it: posix_spawn cannot run prctl in the child itself.
 constexpr const char* kSetpriv = "/usr/bin/setpriv";
 
-std::string quoted(const std::vector<std::string>& argv) {
+// Run between setpriv and the program: a parent that died before setpriv's prctl sends no
+// signal, so the program starts only if its parent is still this process.
+std::string parent_check() {
+  return "[ \"$PPID\" = " + std::to_string(getpid()) + " ] && exec \"$@\"";
+}
+
+std::string joined(const std::vector<std::string>& argv) {
   std::string s;
   for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
   return s;
@@ -52,7 +58,8 @@ bool is_executable(const fs::path& path) {
 pid_t spawn_child(const std::vector<std::string>& argv, const fs::path& output) {
   if (!is_executable(kSetpriv))
     throw std::runtime_error("test fixture: /usr/bin/setpriv (util-linux) is missing");
-  std::vector<std::string> args = {kSetpriv, "--pdeathsig", "KILL", "--"};
+  std::vector<std::string> args = {kSetpriv,  "--pdeathsig", "KILL",         "--",
+                                   "/bin/sh", "-c",          parent_check(), "cofs-child"};
   args.insert(args.end(), argv.begin(), argv.end());
   std::vector<char*> cargv;
   for (std::string& a : args) cargv.push_back(a.data());
@@ -75,7 +82,7 @@ pid_t spawn_child(const std::vector<std::string>& argv, const fs::path& output) 
 
   pid_t pid = -1;
   if (int rc = posix_spawn(&pid, kSetpriv, &s.actions, &s.attr, cargv.data(), environ); rc != 0)
-    throw std::runtime_error("test fixture: cannot start " + quoted(argv) + ": " +
+    throw std::runtime_error("test fixture: cannot start " + joined(argv) + ": " +
                              std::strerror(rc));
   return pid;
 }

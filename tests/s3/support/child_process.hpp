@@ -1,6 +1,7 @@
 // Child processes for test fixtures that start servers (the Ceph daemons of rgw.hpp): started with
 // posix_spawn (no fork of a test program that may run threads and a sanitizer), through
-// `setpriv --pdeathsig KILL` so that a test program killed mid-way takes its servers with it.
+// `setpriv --pdeathsig KILL` and a check that the parent is still alive, so that a test program
+// killed mid-way, even while starting one, takes its servers with it.
 #pragma once
 
 #include <sys/types.h>
