@@ -7,6 +7,7 @@
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/fs/registry.hpp"
 #include "cofs/runtime/with_cleanup.hpp"
+#include "fs/copy_stream.hpp"
 #include "link_hooks.hpp"
 
 namespace cofs {
@@ -58,8 +59,8 @@ Task<void> FileSystem::do_touch(std::string p, bool truncate) {
   co_await async_pipe_file(std::move(p), Bytes());
 }
 
+namespace detail {
 namespace {
-// Copies src to dst in 1 MiB chunks and closes dst.
 Task<void> copy_chunks(AsyncFile& src, AsyncFile& dst, Callback* cb) {
   while (auto chunk = co_await src.next_chunk(1 << 20)) {
     co_await dst.write(chunk->view());
@@ -67,13 +68,12 @@ Task<void> copy_chunks(AsyncFile& src, AsyncFile& dst, Callback* cb) {
   }
   co_await dst.close();
 }
+}  // namespace
 
-// The copy, and src closed however it ended. After a failure dst is not closed: dropping it
-// leaves the old file (get_file) or stores nothing (put_file).
 Task<void> copy_stream(AsyncFile& src, AsyncFile& dst, Callback* cb) {
   co_await with_cleanup(copy_chunks(src, dst, cb), src.close());
 }
-}  // namespace
+}  // namespace detail
 
 Task<std::unique_ptr<AsyncFile>> FileSystem::open_get_target(std::string lpath) {
   auto local = detail::local_files(loop_, "get_file", lpath);
@@ -92,7 +92,7 @@ Task<void> FileSystem::do_get_file(std::string rpath, std::string lpath, Callbac
       co_await do_open(rpath, OpenMode::parse("rb", rpath), {.size = i.size});
   // Written whole or not at all: the old file stays until the new one is complete.
   std::unique_ptr<AsyncFile> dst = co_await open_get_target(lpath);
-  co_await copy_stream(*src, *dst, cb);
+  co_await detail::copy_stream(*src, *dst, cb);
 }
 
 Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
@@ -103,7 +103,14 @@ Task<void> FileSystem::do_put_file(std::string lpath, std::string rpath, Callbac
   std::unique_ptr<AsyncFile> src = co_await local->async_open(lpath, "rb");
   std::unique_ptr<AsyncFile> dst =
       co_await do_open(rpath, OpenMode::parse("wb", rpath), {.atomic = true});
-  co_await copy_stream(*src, *dst, cb);
+  co_await detail::copy_stream(*src, *dst, cb);
+}
+
+Task<std::unique_ptr<AsyncFile>> FileSystem::do_open_in_transaction(std::string p, OpenMode mode,
+                                                                    OpenOptions options,
+                                                                    TransactionFileSystem& tx) {
+  // Staged whole in the file object, stored by tx.pipe_file at close: deferred there.
+  co_return co_await ObjectFile::open(tx, std::move(p), std::move(mode), options, 64 * 1024);
 }
 
 Task<std::string> FileSystem::do_checksum(std::string p) {

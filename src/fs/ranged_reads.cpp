@@ -56,10 +56,7 @@ Task<Bytes> FileSystem::async_read_block(std::string p, std::uint64_t offset,
   std::optional<std::uint64_t> end = length ? std::optional(offset + *length) : std::nullopt;
   if (delimiter) {
     std::uint64_t size = (co_await do_info(s)).size;
-    if (offset > size)
-      throw InvalidArgumentError("read_block", s,
-                                 "offset " + std::to_string(offset) + " is past the end (size " +
-                                     std::to_string(size) + ")");
+    // An offset past the end finds no delimiter: the block is empty, as everywhere past the end.
     start = (co_await seek_delimiter(*this, s, offset, size, *delimiter)).first;
     if (end) {
       // As fsspec: the end is the delimiter after offset+length, whatever the start was, so

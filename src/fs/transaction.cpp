@@ -1,5 +1,6 @@
-// Transactions: writes deferred until the transaction ends, then committed together or
-// discarded.
+// Transactions: the handle (commit, discard, the destructor's discard and its report) and the
+// end of a view's transaction, which runs the deferred writes. The view's forwarding of every
+// other call is in transaction_view.cpp.
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -12,19 +13,84 @@
 
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/runtime/gather.hpp"
-#include "fs/transaction_state.hpp"
 
 namespace cofs {
 
-// ---- transactions -------------------------------------------------------------------------------
-
-FileSystem::Transaction::Transaction(FileSystem& fs, DiscardHook on_discard)
-    : fs_(fs), on_discard_(std::move(on_discard)), uncaught_(std::uncaught_exceptions()) {
-  fs_.start_transaction();
+Transaction FileSystem::transaction(std::function<void(const TransactionDiscarded&)> on_discard) {
+  return Transaction(*this, std::move(on_discard));
 }
 
+// ---- the end of a view's transaction -----------------------------------------------------------
+
+std::string TransactionFileSystem::subject() const {
+  return std::string(protocol()) + " transaction";
+}
+
+void TransactionFileSystem::defer(std::string_view op, std::string path,
+                                  std::function<Task<void>(bool commit)> action) {
+  std::lock_guard lock(mutex_);
+  if (ended_as_ != nullptr)
+    throw InvalidArgumentError(op, path,
+                               std::string("written through a transaction that has ended (") +
+                                   ended_as_ + "): the write was dropped");
+  auto [at, fresh] = index_.try_emplace(path, live_.size());
+  if (fresh) {
+    live_.push_back({std::move(path), std::move(action)});
+  } else {
+    superseded_.push_back(std::move(live_[at->second]));
+    live_[at->second] = {std::move(path), std::move(action)};
+  }
+}
+
+bool TransactionFileSystem::ended() const {
+  std::lock_guard lock(mutex_);
+  return ended_as_ != nullptr;
+}
+
+std::optional<TransactionFileSystem::Taken> TransactionFileSystem::take(bool commit) {
+  std::lock_guard lock(mutex_);
+  if (ended_as_ != nullptr) return std::nullopt;
+  ended_as_ = commit ? "committed" : "discarded";
+  Taken t{std::move(live_), std::move(superseded_)};
+  live_.clear();
+  superseded_.clear();
+  index_.clear();
+  return t;
+}
+
+Task<void> TransactionFileSystem::run(Taken taken, bool commit) {
+  // Every write at once (each to its own path); the superseded ones are only dropped.
+  std::vector<std::pair<Deferred*, bool>> steps;
+  steps.reserve(taken.live.size() + taken.superseded.size());
+  for (Deferred& d : taken.live) steps.emplace_back(&d, commit);
+  for (Deferred& d : taken.superseded) steps.emplace_back(&d, false);
+  auto results = co_await gather(
+      steps | std::views::transform([](auto& s) { return s.first->action(s.second); }),
+      GatherOptions{
+          .batch_size = resolve_batch("end_transaction", std::nullopt, opens_local_files()),
+          .return_exceptions = true});
+  for (std::size_t i = 0; i < results.size(); ++i) results[i].value();  // the first failure
+}
+
+Task<void> TransactionFileSystem::end(std::string op, bool commit) {
+  std::optional<Taken> taken = take(commit);
+  if (!taken) {
+    std::lock_guard lock(mutex_);
+    throw InvalidArgumentError(
+        op, subject(), std::string("the transaction has already ended (") + ended_as_ + ")");
+  }
+  co_await run(std::move(*taken), commit);
+}
+
+// ---- the handle ---------------------------------------------------------------------------------
+
+Transaction::Transaction(FileSystem& fs, DiscardHook on_discard)
+    : view_(std::make_shared<TransactionFileSystem>(fs)),
+      on_discard_(std::move(on_discard)),
+      uncaught_(std::uncaught_exceptions()) {}
+
 namespace {
-void report_on_stderr(const FileSystem::Transaction::Discarded& d) {
+void report_on_stderr(const Transaction::Discarded& d) {
   if (d.unwinding && !d.failure) return;  // the expected end of a scope left by an exception
   std::string why = "a transaction on " + std::string(d.protocol) + " ended without commit()";
   if (d.unwinding)
@@ -42,8 +108,7 @@ void report_on_stderr(const FileSystem::Transaction::Discarded& d) {
   std::fprintf(stderr, "cofs: %s: %s\n", why.c_str(), detail.c_str());
 }
 
-void report(const FileSystem::Transaction::DiscardHook& hook,
-            const FileSystem::Transaction::Discarded& d) noexcept {
+void report(const Transaction::DiscardHook& hook, const Transaction::Discarded& d) noexcept {
   try {
     if (hook) {
       hook(d);
@@ -55,46 +120,37 @@ void report(const FileSystem::Transaction::DiscardHook& hook,
 }
 }  // namespace
 
-Task<void> FileSystem::discard_in_background(std::shared_ptr<FileSystem> keep,
-                                             std::unique_ptr<TransactionState> state,
-                                             Transaction::Discarded d,
-                                             Transaction::DiscardHook hook) {
+Task<void> Transaction::discard_in_background(std::shared_ptr<TransactionFileSystem> view,
+                                              TransactionFileSystem::Taken taken, Discarded d,
+                                              DiscardHook hook) {
   try {
-    co_await keep->finish_transaction(std::move(state), false);
+    co_await view->run(std::move(taken), false);
   } catch (...) {
     d.failure = std::current_exception();
   }
   report(hook, d);
 }
 
-FileSystem::Transaction::~Transaction() {
-  if (ended_) return;
-  ended_ = true;
-  Discarded d{fs_.protocol(), std::uncaught_exceptions() > uncaught_, nullptr};
-  std::unique_ptr<TransactionState> state = fs_.take_transaction();
-  if (!state) return;  // ended behind its back (end_transaction): nothing left to discard
-  if (fs_.loop().in_loop_thread()) {
-    // A coroutine's scope: it cannot block on the loop it runs on. The filesystem is out of the
-    // transaction now; the discard runs on the loop next, and reports when done.
-    std::shared_ptr<FileSystem> keep = fs_.weak_from_this().lock();
-    if (keep) {
-      try {
-        spawn(fs_.loop(),
-              discard_in_background(std::move(keep), std::move(state), d, std::move(on_discard_)));
-        return;
-      } catch (...) {
-        d.failure = std::current_exception();
-      }
-    } else {
-      d.failure = std::make_exception_ptr(InvalidArgumentError(
-          "discard", std::string(d.protocol),
-          "a transaction of a filesystem not held by a shared_ptr ended on its loop's thread"));
+Transaction::~Transaction() {
+  Discarded d{view_->protocol(), std::uncaught_exceptions() > uncaught_, nullptr};
+  // Ended at once: a write through the view from now on is refused, not half kept.
+  std::optional<TransactionFileSystem::Taken> taken = view_->take(false);
+  if (!taken) return;  // committed or discarded already
+  IoLoop& loop = view_->loop();
+  if (loop.in_loop_thread()) {
+    // A coroutine's scope: it cannot block on the loop it runs on. The discard runs on the loop
+    // next, and reports when done.
+    try {
+      spawn(loop, discard_in_background(view_, std::move(*taken), d, std::move(on_discard_)));
+      return;
+    } catch (...) {
+      d.failure = std::current_exception();
     }
     report(on_discard_, d);
     return;
   }
   try {
-    sync(fs_.loop(), fs_.finish_transaction(std::move(state), false));
+    sync(loop, view_->run(std::move(*taken), false));
   } catch (...) {
     d.failure = std::current_exception();
   }
@@ -103,70 +159,24 @@ FileSystem::Transaction::~Transaction() {
 
 namespace {
 // commit() and discard() block: refused on the loop's own thread before anything is taken, so
-// that the transaction stays open for its destructor.
-void check_can_end(FileSystem& fs, bool ended, const char* op) {
-  if (ended)
-    throw InvalidArgumentError(op, std::string(fs.protocol()), "the transaction has already ended");
-  if (fs.loop().in_loop_thread())
-    throw InvalidArgumentError(op, std::string(fs.protocol()),
-                               "blocks, and this is the loop's own thread: in a coroutine, "
-                               "co_await async_end_transaction()");
+// that the transaction stays open for its destructor or its async_ twin.
+void check_can_block(TransactionFileSystem& view, const char* op) {
+  if (view.loop().in_loop_thread())
+    throw InvalidArgumentError(op, std::string(view.protocol()) + " transaction",
+                               std::string("blocks, and this is the loop's own thread: in a "
+                                           "coroutine, co_await async_") +
+                                   op + "()");
 }
 }  // namespace
 
-void FileSystem::Transaction::commit() {
-  check_can_end(fs_, ended_, "commit");
-  ended_ = true;
-  fs_.end_transaction(true);
+void Transaction::commit() {
+  check_can_block(*view_, "commit");
+  sync(view_->loop(), async_commit());
 }
 
-void FileSystem::Transaction::discard() {
-  check_can_end(fs_, ended_, "discard");
-  ended_ = true;
-  fs_.end_transaction(false);
-}
-
-void FileSystem::start_transaction() {
-  std::lock_guard lock(tx_mutex_);
-  if (tx_)
-    throw InvalidArgumentError("start_transaction", std::string(protocol()),
-                               "a transaction is already open");
-  tx_ = std::make_unique<TransactionState>();
-}
-
-bool FileSystem::in_transaction() const {
-  std::lock_guard lock(tx_mutex_);
-  return tx_ != nullptr;
-}
-
-bool FileSystem::defer(std::function<Task<void>(bool commit)> action) {
-  std::lock_guard lock(tx_mutex_);
-  if (!tx_) return false;
-  tx_->actions.push_back(std::move(action));
-  return true;
-}
-
-std::unique_ptr<FileSystem::TransactionState> FileSystem::take_transaction() {
-  std::lock_guard lock(tx_mutex_);
-  return std::move(tx_);
-}
-
-Task<void> FileSystem::async_end_transaction(bool commit) {
-  std::unique_ptr<TransactionState> state = take_transaction();
-  if (!state)
-    throw InvalidArgumentError("end_transaction", std::string(protocol()),
-                               "no transaction is open");
-  co_await finish_transaction(std::move(state), commit);
-}
-
-Task<void> FileSystem::finish_transaction(std::unique_ptr<TransactionState> state, bool commit) {
-  auto& actions = state->actions;
-  auto results = co_await gather(
-      actions | std::views::transform([commit](auto& a) { return a(commit); }),
-      GatherOptions{
-          .batch_size = resolve_batch("end_transaction", std::nullopt, opens_local_files()),
-          .return_exceptions = true});
-  for (std::size_t i = 0; i < results.size(); ++i) results[i].value();  // the first failure
+void Transaction::discard() {
+  check_can_block(*view_, "discard");
+  sync(view_->loop(), async_discard());
 }
 
 }  // namespace cofs

@@ -216,6 +216,10 @@ Task<std::vector<PathError>> FileSystem::transfer(TransferKind kind,
 }
 
 Task<std::vector<PathError>> FileSystem::async_mv(std::string p1, std::string p2, BulkOptions o) {
+  // Through a transaction's view, the move is made at once and whole (as fsspec's): a deferred
+  // copy with an immediate removal would lose the sources on a discard.
+  if (FileSystem& now = immediate(); &now != this)
+    co_return co_await now.async_mv(std::move(p1), std::move(p2), o);
   std::string s = strip_protocol(p1);
   std::string d = path::has_trailing_slash(p2) ? strip_protocol(p2) + "/" : strip_protocol(p2);
   if (std::string(path::trim_trailing_slash(d)) == s)

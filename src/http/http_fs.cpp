@@ -337,26 +337,18 @@ Task<Bytes> HTTPFileSystem::do_cat_file(std::string url, std::optional<std::int6
   else if (!range || !range->end)
     get.buffer_size = kMidBuffer;
   Response r = co_await client_.fetch(std::move(get));
-  if (r.status == 416) {
-    // Nothing at start: empty when start is the size, an error past it.
-    std::optional<std::uint64_t> total;
-    if (const std::string* cr = r.header("Content-Range"))
-      total = http::detail::parse_unsatisfied_range(*cr);
-    if (!total) total = (co_await info_of(url, "cat_file")).size;
-    resolve_range("cat_file", url, start, end, *total);
-    co_return Bytes();
-  }
+  // 416: nothing at start, which is at or past the end (a reversed range never gets here: it
+  // was refused before, or resolved against the size above). Empty, as past the end anywhere.
+  if (r.status == 416) co_return Bytes();
   if (r.status >= 400) std::rethrow_exception(http::status_error(r.status, "cat_file", url));
-  if (range && range->start > 0 && r.content_range_total &&
-      static_cast<std::uint64_t>(range->start) > *r.content_range_total)
-    resolve_range("cat_file", url, start, end, *r.content_range_total);
   co_return std::move(r.body);
 }
 
 Task<std::unique_ptr<AsyncFile>> HTTPFileSystem::do_open(std::string url, OpenMode mode,
                                                          OpenOptions options) {
   if (mode.write) {
-    // Written files are staged and stored whole at close (PUT), inside transactions too.
+    // Written files are staged and stored whole at close (PUT); through a transaction's view,
+    // the default do_open_in_transaction defers that PUT to the commit.
     co_return co_await ObjectFile::open(*this, std::move(url), std::move(mode), options,
                                         options_.block_size);
   }

@@ -120,14 +120,19 @@ Task<void> LocalFile::raw_close() {
   Replacement ready = std::exchange(staged, Replacement{});
   auto keep = s_.keep;
   bool durable = s_.durable;
-  if (s_.fs != nullptr) {
-    // Inside a transaction: the staged file replaces the target when it commits.
+  if (s_.tx != nullptr) {
+    // Opened through a transaction: the staged file replaces the target when it commits. One
+    // that has ended refuses the write (the staged file is dropped): it never lands outside.
     std::string target = path_;
-    bool deferred = s_.fs->defer([ready, keep, durable, target](bool commit) {
-      return finish_staged(ready, keep, durable, commit, "commit", target);
-    });
-    if (deferred) co_return;
-    // The transaction ended while the file was open: commit now.
+    try {
+      s_.tx->defer("close", target, [ready, keep, durable, target](bool commit) {
+        return finish_staged(ready, keep, durable, commit, "commit", target);
+      });
+    } catch (...) {
+      discard_replace(ready);
+      throw;
+    }
+    co_return;
   }
   co_await finish_staged(std::move(ready), std::move(keep), durable, true, "close", path_);
 }

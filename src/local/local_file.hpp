@@ -1,9 +1,9 @@
 // LocalFile: the AsyncFile of LocalFileSystem, positional reads and writes on a descriptor through
 // the filesystem's engine (the threads engine for special files). Streams (pipes, sockets,
 // terminals) are read and written in order, without offsets. A file opened `atomic` or inside a
-// transaction writes through the atomic writer (replace.hpp): a temporary file beside its target,
-// renamed over it at close or when the transaction commits; one destroyed unclosed, or whose
-// writes failed, leaves the target as it was.
+// transaction's view writes through the atomic writer (replace.hpp): a temporary file beside its
+// target, renamed over it at close or when the transaction commits; one destroyed unclosed, or
+// whose writes failed, or closed after its transaction ended, leaves the target as it was.
 #pragma once
 
 #include <memory>
@@ -22,11 +22,11 @@ class LocalFile final : public AsyncFile {
     Engine* io = nullptr;  // the engine for this descriptor
     int fd = -1;
     bool owns_fd = true;
-    bool stream = false;               // no offsets: a pipe, socket or terminal
-    Replacement staged;                // atomic: the temporary file (its descriptor is fd)
-    bool durable = true;               // atomic: fsync before the rename, the directory after
-    FileSystem* fs = nullptr;          // transaction: where to defer the commit
-    std::shared_ptr<FileSystem> keep;  // keeps fs alive while the file is open
+    bool stream = false;                  // no offsets: a pipe, socket or terminal
+    Replacement staged;                   // atomic: the temporary file (its descriptor is fd)
+    bool durable = true;                  // atomic: fsync before the rename, the directory after
+    TransactionFileSystem* tx = nullptr;  // opened through a transaction: where to defer the commit
+    std::shared_ptr<FileSystem> keep;     // keeps the filesystem (or tx) alive while it is open
   };
   LocalFile(IoLoop& loop, std::string path, OpenMode mode, std::size_t block_size, Setup setup);
   ~LocalFile() override;

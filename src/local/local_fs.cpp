@@ -463,57 +463,69 @@ Task<void> LocalFileSystem::do_put_file(std::string lpath, std::string rpath, Ca
 
 // ---- file objects --------------------------------------------------------------------------
 
+Task<std::unique_ptr<AsyncFile>> LocalFileSystem::open_staged(std::string p, OpenMode mode,
+                                                              std::size_t block,
+                                                              TransactionFileSystem* tx) {
+  // The target is replaced at close, or when the transaction commits; until then it is as it
+  // was.
+  local::LocalFile::Setup s;
+  struct statx st {};
+  int e = co_await engine_->stat(p.c_str(), true, &st);
+  if (e == 0 && S_ISDIR(st.stx_mode)) throw IsADirectoryError("open", p, "is a directory");
+  if (e == 0 && mode.exclusive) throw FileExistsError("open", p, "mode 'x': the file exists");
+  if (e < 0 && !mode.create) throw_errno(-e, "open", p);
+  local::Replacement r;
+  int b = co_await local::begin_replace(*engine_, p, mode.read ? O_RDWR : O_WRONLY, 0666, r);
+  if (b < 0) throw_errno(-b, "open", p);
+  if (!r.in_place() && e == 0 && !mode.truncate) {
+    // "a" and "r+" change the file: the replacement starts as a copy of it.
+    int out = r.fd;
+    const std::string* from = &r.target;
+    auto copy = engine_->blocking([out, from] {
+      int in = ::open(from->c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0) return errno;
+      int err = copy_fd_blocking(in, out, nullptr);
+      ::close(in);
+      return err;
+    });
+    int c = 0;
+    try {
+      c = co_await copy;
+    } catch (...) {
+      local::discard_replace(r);
+      throw;
+    }
+    if (c != 0) {
+      local::discard_replace(r);
+      throw_errno(c, "open", p);
+    }
+  }
+  s.fd = std::exchange(r.fd, -1);
+  s.io = r.io;
+  s.stream = r.stream;
+  s.keep = tx != nullptr ? tx->weak_from_this().lock() : weak_from_this().lock();
+  if (!r.in_place()) {  // a FIFO or device is written in place, as any open would
+    s.staged = std::move(r);
+    s.durable = durable_;
+    s.tx = tx;
+  }
+  co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
+}
+
+Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open_in_transaction(
+    std::string p, OpenMode mode, OpenOptions options, TransactionFileSystem& tx) {
+  std::size_t block = options.block_size != 0 ? options.block_size : kDefaultBlock;
+  co_return co_await open_staged(std::move(p), std::move(mode), block, &tx);
+}
+
 Task<std::unique_ptr<AsyncFile>> LocalFileSystem::do_open(std::string p, OpenMode mode,
                                                           OpenOptions options) {
   std::size_t block = options.block_size != 0 ? options.block_size : kDefaultBlock;
   local::LocalFile::Setup s;
   s.io = engine_.get();
   int flags = local::open_flags(mode);
-  if (mode.write && (options.atomic || in_transaction())) {
-    // Through the atomic writer: the target is replaced at close, or when the transaction
-    // commits; until then it is as it was.
-    struct statx st {};
-    int e = co_await engine_->stat(p.c_str(), true, &st);
-    if (e == 0 && S_ISDIR(st.stx_mode)) throw IsADirectoryError("open", p, "is a directory");
-    if (e == 0 && mode.exclusive) throw FileExistsError("open", p, "mode 'x': the file exists");
-    if (e < 0 && !mode.create) throw_errno(-e, "open", p);
-    local::Replacement r;
-    int b = co_await local::begin_replace(*engine_, p, mode.read ? O_RDWR : O_WRONLY, 0666, r);
-    if (b < 0) throw_errno(-b, "open", p);
-    if (!r.in_place() && e == 0 && !mode.truncate) {
-      // "a" and "r+" change the file: the replacement starts as a copy of it.
-      int out = r.fd;
-      const std::string* from = &r.target;
-      auto copy = engine_->blocking([out, from] {
-        int in = ::open(from->c_str(), O_RDONLY | O_CLOEXEC);
-        if (in < 0) return errno;
-        int err = copy_fd_blocking(in, out, nullptr);
-        ::close(in);
-        return err;
-      });
-      int c = 0;
-      try {
-        c = co_await copy;
-      } catch (...) {
-        local::discard_replace(r);
-        throw;
-      }
-      if (c != 0) {
-        local::discard_replace(r);
-        throw_errno(c, "open", p);
-      }
-    }
-    s.fd = std::exchange(r.fd, -1);
-    s.io = r.io;
-    s.stream = r.stream;
-    s.keep = weak_from_this().lock();
-    if (!r.in_place()) {  // a FIFO or device is written in place, as any open would
-      s.staged = std::move(r);
-      s.durable = durable_;
-      if (in_transaction()) s.fs = this;
-    }
-    co_return std::make_unique<local::LocalFile>(loop(), p, std::move(mode), block, std::move(s));
-  }
+  if (mode.write && options.atomic)
+    co_return co_await open_staged(std::move(p), std::move(mode), block, nullptr);
   struct statx st {};
   int fd = co_await engine_->open_and_stat(p.c_str(), flags, 0666, &st);
   if (fd < 0) throw_errno(-fd, "open", p);

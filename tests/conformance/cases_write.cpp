@@ -1,4 +1,5 @@
-// Conformance: writing — pipe_file/pipe, rm_file/rm, touch, checksum, modified, transactions.
+// Conformance: writing — pipe_file/pipe, rm_file/rm, touch, checksum, modified (transactions:
+// cases_transaction.cpp).
 #include "conformance.hpp"
 
 using namespace cofs;
@@ -105,46 +106,4 @@ CONFORMANCE_CASE("checksum is stable for unchanged contents and changes with the
   std::string ukey = co_await via.ukey(b.at("c"));
   CHECK(k1 != k2);
   CHECK(ukey == k2);
-}
-
-// Transactions are a blocking-API scope (a guard object): these cases run on the test thread.
-TEST_CASE("a transaction defers its writes until it ends, then commits them", "[conformance]") {
-  for_each_backend({Cap::write}, [](Backend& b) {
-    FileSystem& fs = *b.fs;
-    {
-      auto tx = fs.transaction();
-      fs.pipe_file(b.at("tx1"), std::string_view("one"));
-      File f = fs.open(b.at("tx2"), "wb");
-      f.write("two");
-      f.close();
-      CHECK_FALSE(fs.exists(b.at("tx1")));  // deferred until the commit
-      CHECK_FALSE(fs.exists(b.at("tx2")));
-      tx.commit();
-    }
-    CHECK(str(fs.cat_file(b.at("tx1"))) == "one");
-    CHECK(str(fs.cat_file(b.at("tx2"))) == "two");
-  });
-}
-
-TEST_CASE("a transaction left by an exception discards its writes", "[conformance]") {
-  for_each_backend({Cap::write}, [](Backend& b) {
-    FileSystem& fs = *b.fs;
-    fs.pipe_file(b.at("tx1"), std::string_view("one"));
-    try {
-      auto tx = fs.transaction();
-      fs.pipe_file(b.at("tx3"), std::string_view("never"));
-      fs.pipe_file(b.at("tx1"), std::string_view("changed"));
-      throw std::runtime_error("abort");
-    } catch (const std::runtime_error&) {
-    }
-    CHECK_FALSE(fs.exists(b.at("tx3")));
-    CHECK(str(fs.cat_file(b.at("tx1"))) == "one");
-    CHECK_FALSE(fs.in_transaction());
-  });
-}
-
-TEST_CASE("ending a transaction when none is open is refused", "[conformance]") {
-  for_each_backend({Cap::write}, [](Backend& b) {
-    CHECK_THROWS_AS(b.fs->end_transaction(true), InvalidArgumentError);
-  });
 }

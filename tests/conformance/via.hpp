@@ -138,11 +138,13 @@ struct BlockingVia {
     return blocking_call(
         [fs = &fs, p, mode, options] { return BlockingFileVia{fs->open(p, mode, options)}; });
   }
-  BlockingCall<void> pipe_file(std::string p, std::string_view data) {
-    return pipe_file(p, Bytes(data));
+  BlockingCall<void> pipe_file(std::string p, std::string_view data,
+                               PipeMode mode = PipeMode::overwrite) {
+    return pipe_file(p, Bytes(data), mode);
   }
-  BlockingCall<void> pipe_file(std::string p, Bytes data) {
-    return blocking_call([fs = &fs, p, data]() mutable { fs->pipe_file(p, std::move(data)); });
+  BlockingCall<void> pipe_file(std::string p, Bytes data, PipeMode mode = PipeMode::overwrite) {
+    return blocking_call(
+        [fs = &fs, p, data, mode]() mutable { fs->pipe_file(p, std::move(data), mode); });
   }
   /// Fixtures, written concurrently (one bulk pipe) through the seed filesystem.
   auto write_all(Fixtures files) {
@@ -176,11 +178,11 @@ struct AsyncVia {
     std::unique_ptr<AsyncFile> f = co_await fs.async_open(std::move(p), std::move(mode), options);
     co_return AsyncFileVia{std::move(f)};
   }
-  Task<void> pipe_file(std::string p, std::string_view data) {
-    return fs.async_pipe_file(std::move(p), Bytes(data));
+  Task<void> pipe_file(std::string p, std::string_view data, PipeMode mode = PipeMode::overwrite) {
+    return fs.async_pipe_file(std::move(p), Bytes(data), mode);
   }
-  Task<void> pipe_file(std::string p, Bytes data) {
-    return fs.async_pipe_file(std::move(p), std::move(data));
+  Task<void> pipe_file(std::string p, Bytes data, PipeMode mode = PipeMode::overwrite) {
+    return fs.async_pipe_file(std::move(p), std::move(data), mode);
   }
   Task<void> write(std::string p, std::string_view data) {
     return write_on(seed, std::move(p), std::string(data));

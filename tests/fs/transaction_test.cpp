@@ -40,14 +40,14 @@ TEST_CASE("commit stores the deferred writes together", "[transaction]") {
   Reports reports;
   {
     auto tx = fs->transaction(reports.hook());
-    fs->pipe_file("/tx/a", std::string_view("one"));
+    tx->pipe_file("/tx/a", std::string_view("one"));
     CHECK_FALSE(fs->exists("/tx/a"));  // deferred
+    CHECK_FALSE(tx->exists("/tx/a"));  // reads through the view see what is stored
     tx.commit();
     CHECK(tx.ended());
     CHECK(fs->cat_file("/tx/a").str() == "one");
   }
   CHECK(reports.seen.empty());  // committed: nothing to report
-  CHECK_FALSE(fs->in_transaction());
 }
 
 TEST_CASE("a transaction left without commit is discarded, and says so", "[transaction]") {
@@ -55,10 +55,9 @@ TEST_CASE("a transaction left without commit is discarded, and says so", "[trans
   Reports reports;
   {
     auto tx = fs->transaction(reports.hook());
-    fs->pipe_file("/tx/forgotten", std::string_view("never"));
+    tx->pipe_file("/tx/forgotten", std::string_view("never"));
   }
   CHECK_FALSE(fs->exists("/tx/forgotten"));
-  CHECK_FALSE(fs->in_transaction());
   REQUIRE(reports.seen.size() == 1);
   CHECK(reports.seen[0].protocol == "memory");
   CHECK_FALSE(reports.seen[0].unwinding);
@@ -70,7 +69,7 @@ TEST_CASE("a transaction left by an exception is discarded", "[transaction]") {
   Reports reports;
   try {
     auto tx = fs->transaction(reports.hook());
-    fs->pipe_file("/tx/aborted", std::string_view("never"));
+    tx->pipe_file("/tx/aborted", std::string_view("never"));
     throw std::runtime_error("abort");
   } catch (const std::runtime_error&) {
   }
@@ -85,10 +84,9 @@ TEST_CASE("a discard that fails in the destructor is reported, not thrown", "[tr
   Reports reports;
   {
     auto tx = fs->transaction(reports.hook());
-    fs->pipe_file("/tx/staged", std::string_view("x"));
-    REQUIRE(fs->defer(failing_discard));
+    tx->pipe_file("/tx/staged", std::string_view("x"));
+    tx->defer("test", "/tx/failing", failing_discard);
   }  // would terminate if the destructor threw
-  CHECK_FALSE(fs->in_transaction());
   REQUIRE(reports.seen.size() == 1);
   REQUIRE(reports.seen[0].failure);
   CHECK_THROWS_WITH(std::rethrow_exception(reports.seen[0].failure), "the staging area is gone");
@@ -100,10 +98,14 @@ TEST_CASE("discard drops the deferred writes and ends the transaction", "[transa
   Reports reports;
   {
     auto tx = fs->transaction(reports.hook());
-    fs->pipe_file("/tx/dropped", std::string_view("x"));
+    tx->pipe_file("/tx/dropped", std::string_view("x"));
     tx.discard();
-    CHECK_FALSE(fs->in_transaction());
-    CHECK_THROWS_AS(tx.commit(), InvalidArgumentError);  // ended already
+    CHECK(tx.ended());
+    // Ended twice: an error that names the call.
+    CHECK_THROWS_WITH(tx.commit(),
+                      Catch::Contains("commit") && Catch::Contains("already ended (discarded)"));
+    CHECK_THROWS_WITH(tx.discard(),
+                      Catch::Contains("discard") && Catch::Contains("already ended (discarded)"));
   }
   CHECK_FALSE(fs->exists("/tx/dropped"));
   CHECK(reports.seen.empty());  // ended explicitly: the destructor has nothing to do
@@ -114,10 +116,9 @@ TEST_CASE("a failing commit throws from commit() and ends the transaction", "[tr
   Reports reports;
   {
     auto tx = fs->transaction(reports.hook());
-    REQUIRE(fs->defer(failing_discard));
+    tx->defer("test", "/tx/failing", failing_discard);
     CHECK_THROWS_WITH(tx.commit(), "the staging area is gone");
     CHECK(tx.ended());
-    CHECK_FALSE(fs->in_transaction());
   }
   CHECK(reports.seen.empty());
 }
@@ -130,7 +131,7 @@ TEST_CASE("a transaction left on the loop's own thread is discarded there", "[tr
   auto on_loop = [](FileSystem* f, Reports* r) -> Task<void> {
     {
       auto tx = f->transaction(r->hook());
-      co_await f->async_pipe_file("/tx/in-coroutine", Bytes(std::string_view("x")));
+      co_await tx->async_pipe_file("/tx/in-coroutine", Bytes(std::string_view("x")));
       // commit() blocks: refused here, before it takes anything, so the transaction stays open.
       bool refused = false;
       try {
@@ -138,10 +139,9 @@ TEST_CASE("a transaction left on the loop's own thread is discarded there", "[tr
       } catch (const InvalidArgumentError&) {
         refused = true;
       }
-      if (!refused || tx.ended() || !f->in_transaction())
+      if (!refused || tx.ended())
         throw std::logic_error("commit() on the loop's thread was not refused cleanly");
     }
-    if (f->in_transaction()) throw std::logic_error("still in the transaction");
   };
   sync(fs->loop(), on_loop(fs.get(), &reports));
   // The report is made on the loop: read it there (sync orders it before this thread's reads).
@@ -154,4 +154,57 @@ TEST_CASE("a transaction left on the loop's own thread is discarded there", "[tr
   REQUIRE(seen == 1);
   CHECK_FALSE(reports.seen[0].failure);
   CHECK_FALSE(fs->exists("/tx/in-coroutine"));
+}
+
+TEST_CASE("another thread's write through the same filesystem is not captured by a transaction",
+          "[transaction][scope]") {
+  // The filesystem is shared (as filesystem("memory") hands out a cached instance): one
+  // caller's transaction must not defer, nor discard, what another caller writes.
+  auto fs = fresh_memory();
+  Reports reports;
+  auto tx = fs->transaction(reports.hook());
+  std::thread other([&fs] { fs->pipe_file("/tx/other", std::string_view("kept")); });
+  other.join();
+  CHECK(fs->exists("/tx/other"));  // written at once
+  tx.discard();
+  REQUIRE(fs->exists("/tx/other"));
+  CHECK(fs->cat_file("/tx/other").str() == "kept");
+}
+
+namespace {
+Task<void> write_in_transaction(FileSystem* fs, bool* saw_theirs) {
+  auto tx = fs->transaction();
+  co_await tx->async_pipe_file("/tx/mine", Bytes(std::string_view("mine")));
+  co_await fs->loop().sleep_for(std::chrono::milliseconds(20));  // the other coroutine runs
+  *saw_theirs = co_await fs->async_exists("/tx/theirs");
+  co_await tx.async_discard();
+}
+Task<void> write_directly(FileSystem* fs) {
+  co_await fs->async_pipe_file("/tx/theirs", Bytes(std::string_view("theirs")));
+}
+}  // namespace
+
+TEST_CASE("a coroutine's transaction does not capture another coroutine's writes on its loop",
+          "[transaction][scope]") {
+  // Both run on the IO loop's thread: a transaction scoped to a thread could not tell them apart.
+  auto fs = fresh_memory();
+  bool saw_theirs = false;
+  std::vector<Task<void>> both;
+  both.push_back(write_in_transaction(fs.get(), &saw_theirs));
+  both.push_back(write_directly(fs.get()));
+  sync(fs->loop(), gather(std::move(both)));
+  CHECK(saw_theirs);  // written at once, while the transaction was open
+  CHECK(fs->cat_file("/tx/theirs").str() == "theirs");
+  CHECK_FALSE(fs->exists("/tx/mine"));
+}
+
+TEST_CASE("a transaction works on a filesystem not held by a shared_ptr", "[transaction]") {
+  MemoryFileSystem fs;
+  {
+    auto tx = fs.transaction();
+    tx->pipe_file("/plain", std::string_view("x"));
+    CHECK_FALSE(fs.exists("/plain"));
+    tx.commit();
+  }
+  CHECK(fs.cat_file("/plain").str() == "x");
 }

@@ -527,7 +527,7 @@ TEST_CASE("local: bad input raises the same clear errors under every engine", "[
       CHECK_THROWS_AS(f.rm(d), Error);
       CHECK(f.exists(d + "/inner"));
       check_throws_naming<InvalidArgumentError>([&] { f.mv(file, file); }, file);
-      check_throws_naming<InvalidArgumentError>([&] { f.cat_file(file, 11, 12); }, file);
+      check_throws_naming<InvalidArgumentError>([&] { f.cat_file(file, 8, -5); }, file);
       {
         File ro = f.open(file, "rb");
         CHECK_THROWS_AS(ro.write("nope"), Error);

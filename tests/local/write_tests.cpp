@@ -75,7 +75,7 @@ TEST_CASE("local write: names of 240 and 255 bytes are written, copied and fetch
         CHECK(test::read_file(dir / std::string(len, 'f')) == "atomic");
         {
           auto t = fs->transaction();
-          File w = fs->open(dir / std::string(len, 't'), "wb");
+          File w = t->open(dir / std::string(len, 't'), "wb");
           w.write("staged");
           w.close();
           t.commit();
@@ -255,7 +255,7 @@ TEST_CASE("local write: the fsync option, as a field and as a string", "[local][
         fs->cp_file(dir / "p", dir / "c");
         CHECK(test::read_file(dir / "c") == "durable?");
         auto t = fs->transaction();
-        File f = fs->open(dir / "t", "wb");
+        File f = t->open(dir / "t", "wb");
         f.write("in a transaction");
         f.close();
         t.commit();
@@ -345,4 +345,32 @@ TEST_CASE("local write: atomic append and update start from the old contents; ra
       CHECK(count_entries(dir.path()) == 3);
     }
   }
+}
+
+// fsspec/tests/abstract/mv.py, test_move_raises_error_with_tmpdir_permission: a move into a
+// directory the process may not write raises PermissionError and creates nothing there, with
+// recursive or without.
+TEST_CASE("local mv into a read-only directory raises PermissionError and creates nothing",
+          "[local][write][mv]") {
+  if (::geteuid() == 0) COFS_SKIP("root writes into a read-only directory: nothing to refuse");
+  TempDir dir;
+  const std::string protected_dir = dir / "protected_directory";
+  stdfs::create_directory(protected_dir);
+  stdfs::permissions(protected_dir, stdfs::perms::owner_read | stdfs::perms::owner_exec |
+                                        stdfs::perms::group_read | stdfs::perms::group_exec |
+                                        stdfs::perms::others_read | stdfs::perms::others_exec);
+  for (LocalEngine e : kEngines) {
+    for (bool recursive : {false, true}) {
+      DYNAMIC_SECTION(to_string(e) << (recursive ? ", recursive" : "")) {
+        auto fs = make_fs(e);
+        write_file(dir / "source_file.txt", "content");
+        const std::string destination = protected_dir + "/destination_file.txt";
+        CHECK_THROWS_AS(fs->mv(dir / "source_file.txt", destination, {.recursive = recursive}),
+                        PermissionError);
+        CHECK_FALSE(stdfs::exists(destination));
+        CHECK(test::read_file(dir / "source_file.txt") == "content");
+      }
+    }
+  }
+  stdfs::permissions(protected_dir, stdfs::perms::owner_all);
 }

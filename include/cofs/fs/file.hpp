@@ -147,8 +147,8 @@ class COFS_API AsyncFile {
 
 /// The file object of a store that writes whole files (memory, HTTP, a wrapped blocking store):
 /// reads are ranges of fs.cat_file; a writable file stages its bytes (loading the old contents
-/// for "r+" and "a") and stores them with fs.pipe_file at close, so inside a transaction the
-/// write is deferred like any other.
+/// for "r+" and "a") and stores them with fs.pipe_file at close, so opened through a
+/// transaction's view its write is deferred like any other.
 class COFS_API ObjectFile : public AsyncFile {
  public:
   /// Opens (checks existence, loads contents for "+"/append modes) and returns the file.

@@ -46,6 +46,10 @@ struct COFS_API Capabilities {
   bool atomic_mv = false;        // mv of one file is a rename
 };
 
+/// pipe_file's mode, as fsspec's: replace what is there, or refuse (FileExistsError) when the
+/// file exists. "create" checks, then writes: it is not atomic against a concurrent writer.
+enum class PipeMode : unsigned char { overwrite, create };
+
 /// One level of walk(): a directory and the names of its subdirectories and files.
 struct COFS_API WalkEntry {
   std::string root;
@@ -61,6 +65,10 @@ struct COFS_API PathError {
 
 /// cat()'s result: each path with its contents or (on_error = return) its error.
 using CatResult = std::map<std::string, Outcome<Bytes>>;
+
+class Transaction;
+class TransactionFileSystem;
+struct TransactionDiscarded;
 
 class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
  public:
@@ -102,12 +110,13 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// Other failures (no permission, a network error) are thrown.
   Task<std::optional<FileInfo>> async_try_info(std::string path);
   /// Bytes [start, end) of the file. Negative offsets count from the end; a missing end means
-  /// the end of the file; end past the end is clipped; start past the end or a reversed range
-  /// is an InvalidArgumentError.
+  /// the end of the file; what lies past the end is not there, so a start at or past the end
+  /// reads nothing (as fsspec, Python slicing and pread). A reversed range (end before start,
+  /// once negatives are resolved) is an InvalidArgumentError.
   Task<Bytes> async_cat_file(std::string path, std::optional<std::int64_t> start = {},
                              std::optional<std::int64_t> end = {});
-  /// Sets the whole contents of the file (deferred inside a transaction).
-  Task<void> async_pipe_file(std::string path, Bytes data);
+  /// Sets the whole contents of the file (deferred when made through a transaction's view).
+  Task<void> async_pipe_file(std::string path, Bytes data, PipeMode mode = PipeMode::overwrite);
   Task<void> async_rm_file(std::string path);
   Task<void> async_mkdir(std::string path, bool create_parents = true);
   Task<void> async_makedirs(std::string path, bool exist_ok = false);
@@ -208,11 +217,11 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
                  std::optional<std::int64_t> end = {}) {
     return call("cat_file", path, async_cat_file(path, start, end));
   }
-  void pipe_file(std::string path, Bytes data) {
-    call("pipe_file", path, async_pipe_file(path, std::move(data)));
+  void pipe_file(std::string path, Bytes data, PipeMode mode = PipeMode::overwrite) {
+    call("pipe_file", path, async_pipe_file(path, std::move(data), mode));
   }
-  void pipe_file(std::string path, std::string_view data) {
-    pipe_file(std::move(path), Bytes(data));
+  void pipe_file(std::string path, std::string_view data, PipeMode mode = PipeMode::overwrite) {
+    pipe_file(std::move(path), Bytes(data), mode);
   }
   void rm_file(std::string path) { call("rm_file", path, async_rm_file(path)); }
   void mkdir(std::string path, bool create_parents = true) {
@@ -355,54 +364,14 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
                                                                std::uint64_t size);
 
   // ---- transactions -------------------------------------------------------------------------
-  /// Writes (pipe_file, and files opened for writing when they close) are deferred until the
-  /// transaction ends: commit() stores them together, discard() drops them. One that is left
-  /// without either is discarded by its destructor, which never throws: unlike fsspec's
-  /// `with fs.transaction:`, leaving the scope normally does not commit (see
-  /// docs/fsspec-differences.md).
-  class Transaction {
-   public:
-    /// What the destructor of an unended transaction reports about the discard it made.
-    struct Discarded {
-      std::string_view protocol;   // of the filesystem
-      bool unwinding;              // the scope was left by an exception
-      std::exception_ptr failure;  // the discard's own failure (an action threw), or null
-    };
-    /// Called by the destructor when it discards. Without one, a discard is reported on stderr
-    /// unless it was the expected end of a scope left by an exception and went well.
-    using DiscardHook = std::function<void(const Discarded&)>;
-
-    explicit Transaction(FileSystem& fs, DiscardHook on_discard = {});
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    /// Discards an unended transaction; never throws (reports through the hook).
-    ~Transaction();
-    /// Stores the deferred writes together. Throws the first failure; the transaction has
-    /// ended either way. Blocks: refused on the loop's own thread (a coroutine ends a
-    /// transaction with co_await async_end_transaction(commit)).
-    void commit();
-    /// Drops the deferred writes.
-    void discard();
-    bool ended() const noexcept { return ended_; }
-
-   private:
-    FileSystem& fs_;
-    DiscardHook on_discard_;
-    int uncaught_;
-    bool ended_ = false;
-  };
-  Transaction transaction(Transaction::DiscardHook on_discard = {}) {
-    return Transaction(*this, std::move(on_discard));
-  }
-  void start_transaction();
-  Task<void> async_end_transaction(bool commit);
-  void end_transaction(bool commit) {
-    call("end_transaction", "transaction", async_end_transaction(commit));
-  }
-  bool in_transaction() const;
-  /// Runs `action(commit)` when the transaction ends (for backends whose files stage their own
-  /// writes). Outside a transaction, returns false and does nothing.
-  bool defer(std::function<Task<void>(bool commit)> action);
+  /// Writes made through this filesystem happen at once. A transaction is a view of it whose
+  /// writes are deferred until the transaction ends (cofs/fs/transaction.hpp):
+  ///   auto tx = fs.transaction();
+  ///   tx->pipe_file(p, data);   // deferred; fs.pipe_file(p, data) would write at once
+  ///   tx.commit();
+  /// Other callers of this filesystem are never part of it.
+  using Transaction = cofs::Transaction;
+  Transaction transaction(std::function<void(const TransactionDiscarded&)> on_discard = {});
 
  protected:
   /// strip_protocol of a path its caller gives up: a backend may hand it back as it is when it
@@ -450,6 +419,17 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// atomic (the old file stays until close; dropped unclosed, the file is left as it was).
   /// Errors name get_file and `lpath`.
   Task<std::unique_ptr<AsyncFile>> open_get_target(std::string lpath);
+  /// A file opened for writing through a transaction's view `tx`: its contents are staged, and
+  /// at close handed to tx.defer() as the action that stores them when the transaction commits
+  /// (or drops them when it is discarded). Default: an ObjectFile over `tx`, whose close is
+  /// tx.pipe_file (itself deferred). A backend that stages in place (the local atomic writer)
+  /// overrides it.
+  virtual Task<std::unique_ptr<AsyncFile>> do_open_in_transaction(std::string path, OpenMode mode,
+                                                                  OpenOptions options,
+                                                                  TransactionFileSystem& tx);
+  /// The filesystem that acts at once: this one, or a transaction view's base (mv, which fsspec
+  /// performs at once inside a transaction, is made whole there, never half deferred).
+  virtual FileSystem& immediate() noexcept { return *this; }
   /// Whether bulk calls of this filesystem open local files (picks the default batch size).
   virtual bool opens_local_files() const { return false; }
   /// How many of its operations this filesystem's IO can run at once, when fewer than the
@@ -481,6 +461,8 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   }
 
  private:
+  friend class TransactionFileSystem;  // forwards to the core of the filesystem it views
+
   Task<std::vector<PathError>> run_bulk(std::string_view op, std::vector<Task<void>> tasks,
                                         std::vector<std::string> names, const BulkOptions& o,
                                         bool local_files);
@@ -509,18 +491,8 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   std::shared_ptr<IoLoop> loop_;
   std::optional<BatchSize> batch_size_;
   std::optional<Clock::duration> timeout_;
-
-  struct TransactionState;
-  /// The open transaction's deferred actions, taken out of the filesystem (nullptr: none open).
-  std::unique_ptr<TransactionState> take_transaction();
-  /// Runs taken actions: all of them, concurrently; the first failure is thrown.
-  Task<void> finish_transaction(std::unique_ptr<TransactionState> state, bool commit);
-  /// The discard of a transaction whose destructor ran on the loop's thread.
-  static Task<void> discard_in_background(std::shared_ptr<FileSystem> keep,
-                                          std::unique_ptr<TransactionState> state,
-                                          Transaction::Discarded d, Transaction::DiscardHook hook);
-  std::unique_ptr<TransactionState> tx_;
-  mutable std::mutex tx_mutex_;
 };
 
 }  // namespace cofs
+
+#include "cofs/fs/transaction.hpp"  // FileSystem::Transaction, its view

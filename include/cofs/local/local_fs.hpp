@@ -78,6 +78,10 @@ class COFS_API LocalFileSystem : public FileSystem {
   Task<void> do_rmdir(std::string path) override;
   Task<std::unique_ptr<AsyncFile>> do_open(std::string path, OpenMode mode,
                                            OpenOptions options) override;
+  /// Through the atomic writer, its rename deferred into the transaction.
+  Task<std::unique_ptr<AsyncFile>> do_open_in_transaction(std::string path, OpenMode mode,
+                                                          OpenOptions options,
+                                                          TransactionFileSystem& tx) override;
   Task<void> do_cp_file(std::string src, std::string dst) override;
   Task<void> do_mv_file(std::string src, std::string dst) override;
   Task<void> do_makedirs(std::string path, bool exist_ok) override;
@@ -89,6 +93,10 @@ class COFS_API LocalFileSystem : public FileSystem {
 
  private:
   Task<void> copy_local(std::string_view op, std::string src, std::string dst, Callback* cb);
+  /// A file written through the atomic writer: a temporary file renamed over `path` at close,
+  /// or, with `tx`, when that transaction commits.
+  Task<std::unique_ptr<AsyncFile>> open_staged(std::string path, OpenMode mode, std::size_t block,
+                                               TransactionFileSystem* tx);
   std::unique_ptr<local::Engine> engine_;
   bool durable_ = true;  // the fsync option
 };
