@@ -282,25 +282,6 @@ void LoopCore::throw_not_accepting(std::string_view operation) const {
   throw LoopStoppedError(operation, options_.name, "the IO loop is stopped");
 }
 
-bool LoopCore::try_post(LoopWork* work) noexcept {
-  if (!belongs_to_this_process()) return false;
-  work->next = nullptr;
-  {
-    std::lock_guard lock(remote_mutex_);
-    if (closed_.load(std::memory_order_relaxed)) return false;
-    if (remote_tail_ != nullptr) {
-      remote_tail_->next = work;
-    } else {
-      remote_head_ = work;
-    }
-    remote_tail_ = work;
-  }
-  poster_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
-  remote_nonempty_.store(true, std::memory_order_seq_cst);
-  if (sleeping_.load(std::memory_order_seq_cst)) eventfd_write(wake_fd_, 1);
-  return true;
-}
-
 void LoopCore::drain_wakeups() {
   eventfd_t v;
   (void)eventfd_read(wake_fd_, &v);

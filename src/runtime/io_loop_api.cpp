@@ -1,6 +1,10 @@
 // IoLoop's members and the cofs::backend functions: each forwards to the loop's state
 // (detail::LoopCore), in one call.
+#include <sched.h>
+#include <sys/eventfd.h>
+
 #include <cerrno>
+#include <mutex>
 #include <system_error>
 #include <utility>
 
@@ -58,6 +62,27 @@ const char* IoLoop::reactor_name() const noexcept {
 ReactorKind IoLoop::reactor_kind() const noexcept {
   return core_->reactor_kind();
 }
+
+// Here, beside its callers, so that they make one call: post() is on sync()'s round trip.
+bool detail::LoopCore::try_post(LoopWork* work) noexcept {
+  if (!belongs_to_this_process()) return false;
+  work->next = nullptr;
+  {
+    std::lock_guard lock(remote_mutex_);
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    if (remote_tail_ != nullptr) {
+      remote_tail_->next = work;
+    } else {
+      remote_head_ = work;
+    }
+    remote_tail_ = work;
+  }
+  poster_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+  remote_nonempty_.store(true, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) eventfd_write(wake_fd_, 1);
+  return true;
+}
+
 bool IoLoop::try_post(LoopWork* work) noexcept {
   return core_->try_post(work);
 }
