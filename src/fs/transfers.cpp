@@ -75,17 +75,32 @@ struct Plan {
 // and the flattening of a list of sources.
 static Task<Plan> plan_transfer(std::string_view op, FileSystem& src_fs,
                                 std::vector<std::string> sources, bool source_is_str,
-                                std::string dest, bool dest_is_dir, const BulkOptions& o) {
+                                std::string dest, bool dest_is_dir, const BulkOptions& o,
+                                bool local_files) {
   const std::string original = sources.front();
   // A pattern, unless it exists as written (then expansion took it as that path, too).
   const bool magic = path::has_magic(original, src_fs.glob_magic()) &&
                      !co_await detail::exists_as_written(src_fs, original);
   Expansion e = co_await detail::expand_with_info(src_fs, sources, o.recursive, o.maxdepth,
                                                   FollowLinks::start, o.on_error);
+  // Plain names come out of the expansion without their kind. Over HTTP or S3 each probe is a
+  // request: they run concurrently, in one gather, never one after another.
+  std::vector<std::size_t> unknown;
+  for (std::size_t i = 0; i < e.size(); ++i)
+    if (!e[i].is_dir) unknown.push_back(i);
+  if (!unknown.empty()) {
+    auto probe = [&src_fs, &e](std::size_t i) { return src_fs.async_isdir(e[i].path); };
+    // A probe that fails (not a missing path: that is false) fails the call, as it did when
+    // the probes ran one by one.
+    auto kinds = co_await gather(unknown | std::views::transform(probe),
+                                 detail::gather_options(src_fs, op, {.batch_size = o.batch_size},
+                                                        unknown.size(), local_files));
+    for (std::size_t k = 0; k < unknown.size(); ++k) e[unknown[k]].is_dir = kinds[k].value();
+  }
   std::vector<std::string> paths;
   std::vector<bool> is_dir;
   for (Expanded& x : e) {
-    bool d = x.is_dir ? *x.is_dir : co_await src_fs.async_isdir(x.path);
+    bool d = *x.is_dir;
     if (source_is_str && (!o.recursive || o.maxdepth) && d) continue;  // no directories
     paths.push_back(std::move(x.path));
     is_dir.push_back(d);
@@ -176,9 +191,9 @@ Task<std::vector<PathError>> FileSystem::transfer(TransferKind kind,
   std::string d = path::has_trailing_slash(dest) ? dst_fs.strip_protocol(dest) + "/"
                                                  : dst_fs.strip_protocol(dest);
   const bool dest_is_dir = path::has_trailing_slash(d) || co_await dst_fs.async_isdir(d);
-  Plan plan =
-      co_await plan_transfer(op, src_fs, std::move(sources), source_is_str, d, dest_is_dir, o);
   const bool local_files = kind != TransferKind::copy || opens_local_files();
+  Plan plan = co_await plan_transfer(op, src_fs, std::move(sources), source_is_str, d, dest_is_dir,
+                                     o, local_files);
   if (dst_fs.capabilities().directories) {
     std::vector<Task<void>> mk;
     std::vector<std::string> names = parents_of(plan.destinations, plan.dirs);
