@@ -275,10 +275,10 @@ Task<std::unique_ptr<AsyncFile>> S3FileSystem::do_open(std::string path, OpenMod
         *client_, std::move(keep), std::move(loc), std::move(mode), block, options_.cache_blocks,
         i->size, etag != i->extra.end() ? etag->second : std::string());
   }
-  // Streamed as a multipart upload when written from start to end ("w", "x") outside a
-  // transaction; staged whole otherwise (appends and "+" modes need the old contents, and a
-  // transaction defers the write to its commit).
-  if (!mode.read && !mode.append && !in_transaction()) {
+  // Streamed as a multipart upload when written from start to end ("w", "x"); staged whole
+  // otherwise (appends and "+" modes need the old contents). A transaction's writes never come
+  // here: its view opens them through do_open_in_transaction, deferred to its commit.
+  if (!mode.read && !mode.append) {
     if (mode.exclusive && (co_await lookup(path, "open")))
       throw FileExistsError("open", url, "the key exists (mode x)");
     co_return std::make_unique<s3::detail::WriteFile>(*client_, std::move(keep), std::move(loc),
