@@ -18,12 +18,10 @@ constexpr std::size_t kBigBuffer = 256 << 10;  // curl's receive buffer for larg
 RangeFile::RangeFile(Client& client, std::shared_ptr<FileSystem> keep, std::string url,
                      OpenMode mode, std::size_t block_size, std::size_t cache_blocks,
                      std::uint64_t size)
-    : AsyncFile(client.loop(), std::move(url), std::move(mode), std::min(kFileBuffer, block_size)),
+    : RangeCacheFile(client.loop(), std::move(url), std::move(mode), block_size, cache_blocks,
+                     size),
       client_(client),
-      keep_(std::move(keep)),
-      size_(size),
-      cache_block_(block_size),
-      cache_blocks_(std::max<std::size_t>(cache_blocks, 1)) {}
+      keep_(std::move(keep)) {}
 
 Task<Bytes> RangeFile::fetch(std::uint64_t start, std::uint64_t end) {
   Request r;
@@ -33,59 +31,6 @@ Task<Bytes> RangeFile::fetch(std::uint64_t start, std::uint64_t end) {
   if (end - start >= kBigBuffer) r.buffer_size = kBigBuffer;
   Response resp = co_await client_.fetch(std::move(r));
   co_return std::move(resp.body);
-}
-
-Task<const Bytes*> RangeFile::block(std::uint64_t index) {
-  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->first == index) {
-      cache_.splice(cache_.begin(), cache_, it);
-      co_return &cache_.front().second;
-    }
-  }
-  std::uint64_t start = index * cache_block_;
-  std::uint64_t end = std::min<std::uint64_t>(size_, start + cache_block_);
-  Bytes b = co_await fetch(start, end);
-  cache_.emplace_front(index, std::move(b));
-  if (cache_.size() > cache_blocks_) cache_.pop_back();
-  co_return &cache_.front().second;
-}
-
-Task<std::size_t> RangeFile::raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) {
-  if (offset >= size_ || n == 0) co_return 0;
-  n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size_ - offset));
-  if (n >= 2 * cache_block_) {
-    // A large read goes straight to the server: caching it would only evict useful blocks.
-    Bytes b = co_await fetch(offset, offset + n);
-    std::memcpy(dst, b.data(), b.size());
-    co_return b.size();
-  }
-  std::size_t copied = 0;
-  while (copied < n) {
-    std::uint64_t at = offset + copied;
-    std::uint64_t index = at / cache_block_;
-    const Bytes* blk = co_await block(index);
-    std::uint64_t in = at - index * cache_block_;
-    if (in >= blk->size()) break;  // the file is shorter than it was
-    std::size_t take =
-        std::min<std::size_t>(n - copied, blk->size() - static_cast<std::size_t>(in));
-    std::memcpy(dst + copied, blk->data() + in, take);
-    copied += take;
-  }
-  co_return copied;
-}
-
-Task<void> RangeFile::raw_write(std::uint64_t, std::span<const std::byte>) {
-  throw NotSupportedError("write", path_, "an HTTP file opened for reading");
-  co_return;
-}
-
-Task<std::optional<std::uint64_t>> RangeFile::raw_size() {
-  co_return size_;
-}
-
-Task<void> RangeFile::raw_close() {
-  cache_.clear();
-  co_return;
 }
 
 // ---- StreamFile ---------------------------------------------------------------------------------

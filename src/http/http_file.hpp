@@ -1,7 +1,7 @@
-// The read-only file objects of HTTPFileSystem. RangeFile reads by byte ranges through an LRU
-// cache of blocks, for a file whose size is known on a server that honours Range. StreamFile reads
-// one GET from start to end, for the others; it still seeks forward (by skipping) and backward (by
-// starting the GET again).
+// The read-only file objects of HTTPFileSystem. RangeFile reads by byte ranges through the
+// block cache of RangeCacheFile, for a file whose size is known on a server that honours Range.
+// StreamFile reads one GET from start to end, for the others; it still seeks forward (by skipping)
+// and backward (by starting the GET again).
 #pragma once
 
 #include <cstddef>
@@ -16,30 +16,21 @@
 #include "cofs/fs/file.hpp"
 #include "cofs/fs/filesystem.hpp"
 #include "cofs/http/client.hpp"
+#include "fs/range_cache_file.hpp"
 
 namespace cofs::http::detail {
 
-class RangeFile final : public AsyncFile {
+class RangeFile final : public cofs::detail::RangeCacheFile {
  public:
   RangeFile(Client& client, std::shared_ptr<FileSystem> keep, std::string url, OpenMode mode,
             std::size_t block_size, std::size_t cache_blocks, std::uint64_t size);
 
  protected:
-  Task<std::size_t> raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) override;
-  Task<void> raw_write(std::uint64_t offset, std::span<const std::byte> data) override;
-  Task<std::optional<std::uint64_t>> raw_size() override;
-  Task<void> raw_close() override;
+  Task<Bytes> fetch(std::uint64_t start, std::uint64_t end) override;
 
  private:
-  Task<Bytes> fetch(std::uint64_t start, std::uint64_t end);
-  Task<const Bytes*> block(std::uint64_t index);
-
   Client& client_;
   std::shared_ptr<FileSystem> keep_;
-  std::uint64_t size_;
-  std::size_t cache_block_;
-  std::size_t cache_blocks_;
-  std::list<std::pair<std::uint64_t, Bytes>> cache_;  // most recently used first
 };
 
 class StreamFile final : public AsyncFile {

@@ -1,9 +1,5 @@
 #include "cofs/http/http_fs.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +11,7 @@
 #include "cofs/http/links.hpp"
 #include "cofs/runtime/gather.hpp"
 #include "cofs/runtime/thread_pool.hpp"
+#include "http/local_transfer.hpp"
 #include "http_file.hpp"
 #include "http_util.hpp"
 
@@ -33,26 +30,11 @@ constexpr std::size_t kBigBuffer = 256 << 10;  // curl's receive buffer for larg
 // ...and for a whole body of unknown size: a quarter of the recv calls of curl's 16 KiB default,
 // still served by malloc's heap (a buffer of 128 KiB or more would be an mmap per small file).
 constexpr std::size_t kMidBuffer = 64 << 10;
-constexpr std::size_t kChunk = 1 << 20;                       // get_file / put_file chunk
 constexpr std::size_t kListingLimit = std::size_t{64} << 20;  // an HTML listing larger is refused
 constexpr BatchSize kListingBatch = 64;                       // HEADs in flight for one ls
 // A listing page larger than this is parsed on the blocking pool, not the loop's thread: 100,000
 // links take a good part of a second to parse and resolve, and every transfer would wait.
 constexpr std::size_t kParseOnLoop = 256 << 10;
-
-/// Writes a chunk of get_file's body to its local file, or with an empty chunk closes (commits)
-/// it; a failure is reported as get_file's, naming the local path.
-Task<void> store_chunk(AsyncFile& out, std::span<const std::byte> chunk, const std::string& lpath) {
-  try {
-    if (chunk.empty()) {
-      co_await out.close();
-    } else {
-      co_await out.write(chunk);
-    }
-  } catch (const Error& e) {
-    throw_error(e.code(), "get_file", lpath);
-  }
-}
 
 const char* upload_verb(http::UploadMethod m) noexcept {
   return m == http::UploadMethod::post ? "POST" : "PUT";
@@ -137,13 +119,6 @@ Task<std::vector<FileInfo>> parse_listing(IoLoop& loop, Bytes page, std::string 
              simple_links] { return listing_entries(page.view(), base, prefix, simple_links); });
   co_return co_await parse;
 }
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
@@ -395,13 +370,7 @@ Task<void> HTTPFileSystem::do_get_file(std::string rpath, std::string lpath, Cal
   // Written whole or not at all (the local backend's atomic writer): a body cut short, a reset
   // connection or a full disk leaves the old file as it was; the file is dropped unclosed.
   std::unique_ptr<AsyncFile> out = co_await open_get_target(lpath);
-  for (;;) {
-    std::span<const std::byte> chunk = co_await s.next(kChunk);
-    if (chunk.empty()) break;
-    co_await store_chunk(*out, chunk, lpath);
-    if (cb) cb->relative_update(chunk.size());
-  }
-  co_await store_chunk(*out, {}, lpath);
+  co_await http::detail::store_body(s, *out, lpath, cb);
 }
 
 // ---- writing ------------------------------------------------------------------------------------
@@ -416,52 +385,14 @@ Task<void> HTTPFileSystem::do_pipe_file(std::string url, Bytes data) {
 }
 
 Task<void> HTTPFileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
-  IoLoop& loop = FileSystem::loop();
-  struct Opened {
-    int fd = -1;
-    int err = 0;
-    struct stat st {};
-  };
-  Opened o = co_await run_blocking(loop, [&lpath] {
-    Opened r;
-    r.fd = ::open(lpath.c_str(), O_RDONLY | O_CLOEXEC);
-    if (r.fd < 0 || ::fstat(r.fd, &r.st) != 0) r.err = errno;
-    return r;
-  });
-  Fd in;
-  in.fd = o.fd;
-  if (o.err != 0) throw_errno(o.err, "put_file", lpath);
-  if (S_ISDIR(o.st.st_mode))
-    throw IsADirectoryError("put_file", lpath, "is a directory: use put(recursive)");
-  const auto size = static_cast<std::uint64_t>(o.st.st_size);
-  if (cb) cb->set_size(size);
-  std::uint64_t reported = 0;  // a retry reads from 0 again: report only new bytes
+  auto in = co_await http::detail::UploadSource::open(FileSystem::loop(), lpath);
+  if (cb) cb->set_size(in->size());
   Request put;
   put.method = upload_verb(options_.upload_method);
   put.url = rpath;
   put.operation = "put_file";
-  put.source_size = size;
-  put.source = [&loop, &in, &lpath, &reported, cb](std::uint64_t offset,
-                                                   std::span<std::byte> buf) -> Task<std::size_t> {
-    auto [n, err] = co_await run_blocking(loop, [fd = in.fd, offset, buf] {
-      std::size_t done = 0;
-      while (done < buf.size()) {
-        ssize_t k =
-            ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) return std::pair<std::size_t, int>{done, errno};
-        if (k == 0) break;
-        done += static_cast<std::size_t>(k);
-      }
-      return std::pair<std::size_t, int>{done, 0};
-    });
-    if (err != 0) throw_errno(err, "put_file", lpath);
-    if (cb && offset + n > reported) {
-      cb->relative_update(offset + n - reported);
-      reported = offset + n;
-    }
-    co_return n;
-  };
+  put.source_size = in->size();
+  put.source = in->body(cb);
   co_await client_.fetch(std::move(put));
 }
 

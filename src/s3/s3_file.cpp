@@ -5,26 +5,18 @@
 #include <cstring>
 
 namespace cofs::s3::detail {
-namespace {
-
-constexpr std::size_t kFileBuffer = 64 << 10;  // the AsyncFile's own read-ahead
-
-}  // namespace
 
 // ---- ReadFile -----------------------------------------------------------------------------------
 
 ReadFile::ReadFile(S3Client& client, std::shared_ptr<FileSystem> keep, Location loc, OpenMode mode,
                    std::size_t block_size, std::size_t cache_blocks, std::uint64_t size,
                    std::string etag)
-    : AsyncFile(client.loop(), s3_url(loc.bucket, loc.key), std::move(mode),
-                std::min(kFileBuffer, block_size)),
+    : RangeCacheFile(client.loop(), s3_url(loc.bucket, loc.key), std::move(mode), block_size,
+                     cache_blocks, size),
       client_(client),
       keep_(std::move(keep)),
       loc_(std::move(loc)),
-      size_(size),
-      etag_(std::move(etag)),
-      cache_block_(block_size),
-      cache_blocks_(std::max<std::size_t>(cache_blocks, 1)) {}
+      etag_(std::move(etag)) {}
 
 Task<Bytes> ReadFile::fetch(std::uint64_t start, std::uint64_t end) {
   Call c;
@@ -44,51 +36,6 @@ Task<Bytes> ReadFile::fetch(std::uint64_t start, std::uint64_t end) {
                 "the range answer has " + std::to_string(r.body.size()) + " bytes, not " +
                     std::to_string(end - start));
   co_return std::move(r.body);
-}
-
-Task<const Bytes*> ReadFile::block(std::uint64_t index) {
-  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->first == index) {
-      cache_.splice(cache_.begin(), cache_, it);
-      co_return &cache_.front().second;
-    }
-  }
-  std::uint64_t start = index * cache_block_;
-  std::uint64_t end = std::min<std::uint64_t>(size_, start + cache_block_);
-  Bytes b = co_await fetch(start, end);
-  cache_.emplace_front(index, std::move(b));
-  if (cache_.size() > cache_blocks_) cache_.pop_back();
-  co_return &cache_.front().second;
-}
-
-Task<std::size_t> ReadFile::raw_read(std::uint64_t offset, std::byte* dst, std::size_t n) {
-  if (offset >= size_ || n == 0) co_return 0;
-  n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size_ - offset));
-  if (n >= 2 * cache_block_) {
-    // A large read goes straight to the server: caching it would only evict useful blocks.
-    Bytes b = co_await fetch(offset, offset + n);
-    std::memcpy(dst, b.data(), b.size());
-    co_return b.size();
-  }
-  std::size_t done = 0;
-  while (done < n) {
-    const std::uint64_t at = offset + done;
-    const Bytes* b = co_await block(at / cache_block_);
-    const std::size_t in_block = static_cast<std::size_t>(at % cache_block_);
-    const std::size_t k = std::min(n - done, b->size() - in_block);
-    std::memcpy(dst + done, b->data() + in_block, k);
-    done += k;
-  }
-  co_return done;
-}
-
-Task<void> ReadFile::raw_write(std::uint64_t, std::span<const std::byte>) {
-  throw NotSupportedError("write", path_, "the file is open for reading");
-  co_return;
-}
-
-Task<std::optional<std::uint64_t>> ReadFile::raw_size() {
-  co_return size_;
 }
 
 // ---- WriteFile ----------------------------------------------------------------------------------

@@ -1,9 +1,6 @@
 // S3FileSystem's transfers: put_file (one PUT, or a multipart upload whose parts go up
 // concurrently with bounded memory), get_file (streamed to disk) and rm's batch deletes
 // (DeleteObjects, 1,000 keys a request).
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <map>
@@ -16,6 +13,7 @@
 #include "cofs/runtime/gather.hpp"
 #include "cofs/runtime/thread_pool.hpp"
 #include "cofs/s3/s3_fs.hpp"
+#include "http/local_transfer.hpp"
 #include "multipart.hpp"
 #include "s3_client.hpp"
 #include "s3_util.hpp"
@@ -32,35 +30,7 @@ using s3::detail::split;
 
 namespace {
 
-constexpr std::size_t kChunk = 1 << 20;
 constexpr std::size_t kDeleteBatch = 1000;  // S3's limit of keys per DeleteObjects
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-/// Fills `buf` from `fd` at `offset` (short only at the end of the file); errors name put_file
-/// and the local path.
-Task<std::size_t> read_at(IoLoop& loop, int fd, std::uint64_t offset, std::span<std::byte> buf,
-                          const std::string& lpath) {
-  auto [n, err] = co_await run_blocking(loop, [fd, offset, buf] {
-    std::size_t done = 0;
-    while (done < buf.size()) {
-      ssize_t k =
-          ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) return std::pair<std::size_t, int>{done, errno};
-      if (k == 0) break;
-      done += static_cast<std::size_t>(k);
-    }
-    return std::pair<std::size_t, int>{done, 0};
-  });
-  if (err != 0) throw_errno(err, "put_file", lpath);
-  co_return n;
-}
 
 std::string base64_md5(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -78,43 +48,18 @@ Task<void> S3FileSystem::do_put_file(std::string lpath, std::string rpath, Callb
   const std::string url = s3_url(loc.bucket, loc.key);
   check_bucket(loc.bucket, "put_file", url);
   check_key(loc.key, "put_file", url);
-  IoLoop& loop = FileSystem::loop();
-  struct Opened {
-    int fd = -1;
-    int err = 0;
-    struct stat st {};
-  };
-  Opened o = co_await run_blocking(loop, [&lpath] {
-    Opened r;
-    r.fd = ::open(lpath.c_str(), O_RDONLY | O_CLOEXEC);
-    if (r.fd < 0 || ::fstat(r.fd, &r.st) != 0) r.err = errno;
-    return r;
-  });
-  Fd in;
-  in.fd = o.fd;
-  if (o.err != 0) throw_errno(o.err, "put_file", lpath);
-  if (S_ISDIR(o.st.st_mode))
-    throw IsADirectoryError("put_file", lpath, "is a directory: use put(recursive)");
-  const auto size = static_cast<std::uint64_t>(o.st.st_size);
+  auto in = co_await http::detail::UploadSource::open(FileSystem::loop(), lpath);
+  const std::uint64_t size = in->size();
   if (cb) cb->set_size(size);
 
   if (size <= options_.multipart_threshold) {
-    std::uint64_t reported = 0;  // a retry reads from 0 again: report only new bytes
     Call put;
     put.op = "put_file";
     put.method = "PUT";
     put.bucket = loc.bucket;
     put.key = loc.key;
     put.source_size = size;
-    put.source = [&loop, &in, &lpath, &reported, cb](
-                     std::uint64_t offset, std::span<std::byte> buf) -> Task<std::size_t> {
-      std::size_t n = co_await read_at(loop, in.fd, offset, buf, lpath);
-      if (cb && offset + n > reported) {
-        cb->relative_update(offset + n - reported);
-        reported = offset + n;
-      }
-      co_return n;
-    };
+    put.source = in->body(cb);
     co_await client_->send_ok(std::move(put));
     co_return;
   }
@@ -131,7 +76,7 @@ Task<void> S3FileSystem::do_put_file(std::string lpath, std::string rpath, Callb
       const std::uint64_t offset = index * part;
       const std::size_t len = static_cast<std::size_t>(std::min(part, size - offset));
       Bytes buf = Bytes::uninitialized(len);
-      std::size_t n = co_await read_at(loop, in.fd, offset, buf.mutable_span(), lpath);
+      std::size_t n = co_await in->read_at(offset, buf.mutable_span());
       if (n != len) throw_errno(EIO, "put_file", lpath, "the file shrank while it was uploaded");
       co_await upload.upload(static_cast<int>(index + 1), buf.span());
       if (cb) cb->relative_update(len);
@@ -177,21 +122,7 @@ Task<void> S3FileSystem::do_get_file(std::string rpath, std::string lpath, Callb
   if (cb) cb->set_size(head.size_known ? std::optional(head.size) : std::nullopt);
   // Written whole or not at all (the local backend's atomic writer).
   std::unique_ptr<AsyncFile> out = co_await open_get_target(lpath);
-  for (;;) {
-    std::span<const std::byte> chunk = co_await s.next(kChunk);
-    if (chunk.empty()) break;
-    try {
-      co_await out->write(chunk);
-    } catch (const Error& e) {
-      throw_error(e.code(), "get_file", lpath);
-    }
-    if (cb) cb->relative_update(chunk.size());
-  }
-  try {
-    co_await out->close();
-  } catch (const Error& e) {
-    throw_error(e.code(), "get_file", lpath);
-  }
+  co_await http::detail::store_body(s, *out, lpath, cb);
 }
 
 namespace {
