@@ -6,34 +6,6 @@ using namespace cofs;
 using namespace cofs::testing;
 using namespace cofs::testing::fsspec_scenarios;
 
-namespace {
-
-template <class T>
-Task<void> to_new_directory(T& t) {
-  co_await directory_to_directory(t, true);
-}
-template <class T>
-Task<void> to_existing_directory(T& t) {
-  co_await directory_to_directory(t, false);
-}
-template <class T>
-Task<void> glob_to_new(T& t) {
-  co_await glob_to_directory(t, true);
-}
-template <class T>
-Task<void> glob_to_existing(T& t) {
-  co_await glob_to_directory(t, false);
-}
-template <class T>
-Task<void> edge_cases(T& t) {
-  // The source side's globs: put's are local paths.
-  const bool question_mark =
-      t.kind == Kind::put || t.b.fs->glob_magic().find('?') != std::string_view::npos;
-  co_await glob_edge_cases_all(t, question_mark);
-}
-
-}  // namespace
-
 FSSPEC_TRANSFER_CASE(Kind::copy, file_to_existing_directory,
                      "fsspec copy 1a: a file to an existing directory", Cap::write)
 FSSPEC_TRANSFER_CASE(Kind::copy, file_to_new_directory, "fsspec copy 1b: a file to a new directory",

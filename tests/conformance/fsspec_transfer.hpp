@@ -515,6 +515,31 @@ Task<void> directory_without_files_with_same_name_prefix(T& t) {
   CHECK(both == names("subdir", "subdir.txt", "subdir/subfile.txt"));
 }
 
+// The scenarios as FSSPEC_TRANSFER_CASE takes them (one argument: the transfer).
+template <class T>
+Task<void> to_new_directory(T& t) {
+  co_await directory_to_directory(t, true);
+}
+template <class T>
+Task<void> to_existing_directory(T& t) {
+  co_await directory_to_directory(t, false);
+}
+template <class T>
+Task<void> glob_to_new(T& t) {
+  co_await glob_to_directory(t, true);
+}
+template <class T>
+Task<void> glob_to_existing(T& t) {
+  co_await glob_to_directory(t, false);
+}
+template <class T>
+Task<void> edge_cases(T& t) {
+  // The source side's globs: put's are local paths.
+  const bool question_mark =
+      t.kind == Kind::put || t.b.fs->glob_magic().find('?') != std::string_view::npos;
+  co_await glob_edge_cases_all(t, question_mark);
+}
+
 }  // namespace cofs::testing::fsspec_scenarios
 
 /// One fsspec transfer scenario, a coroutine over `t` (a Transfer), run as a conformance case
