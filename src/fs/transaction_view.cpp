@@ -43,6 +43,10 @@ Task<FileInfo> TransactionFileSystem::do_info(std::string p) {
 Task<std::optional<FileInfo>> TransactionFileSystem::do_try_info(std::string p) {
   return base_->do_try_info(std::move(p));
 }
+Task<std::optional<std::vector<FileInfo>>> TransactionFileSystem::do_find_below(std::string p) {
+  return base_->do_find_below(std::move(p));
+}
+
 Task<std::optional<FileId>> TransactionFileSystem::do_file_id(std::string p) {
   return base_->do_file_id(std::move(p));
 }

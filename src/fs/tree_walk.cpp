@@ -77,6 +77,10 @@ Task<std::optional<FileId>> FileSystem::do_file_id(std::string /*path*/) {
   co_return std::nullopt;
 }
 
+Task<std::optional<std::vector<FileInfo>>> FileSystem::do_find_below(std::string /*path*/) {
+  co_return std::nullopt;
+}
+
 namespace {
 
 void check_find_options(std::string_view op, const std::string& root, const FindOptions& o) {
@@ -175,6 +179,24 @@ Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o,
     co_return out;
   }
   if (o.withdirs) out.push_back(item(FileInfo(root_info)));
+  // A store that lists a whole tree at once (S3) is asked once, not a level at a time. It has
+  // no links, so follow_links changes nothing there.
+  // A failure is the root listing's, and on_error treats it as a level walk would.
+  std::optional<std::vector<FileInfo>> all;
+  try {
+    all = co_await do_find_below(root);
+  } catch (...) {
+    if (o.on_error == OnError::raise || stops_walk(std::current_exception())) throw;
+    if (o.on_error_call) o.on_error_call(std::current_exception());
+    all.emplace();
+  }
+  if (all) {
+    for (FileInfo& e : *all) {
+      if (o.maxdepth && path::depth_below(root, e.name) > *o.maxdepth) continue;
+      if (e.is_dir() && !o.withdirs) continue;
+      out.push_back(item(std::move(e)));
+    }
+  }
   struct Fold {
     const FindOptions& o;
     std::vector<Item>& out;
@@ -194,7 +216,8 @@ Task<std::vector<Item>> FileSystem::walk_tree(std::string root, FindOptions o,
   } fold{o, out, item, {root}, {}};
   std::set<FileId> visited;
   const bool follow_all = o.follow_links == FollowLinks::all;
-  std::vector<std::string> level{root};
+  std::vector<std::string> level;
+  if (!all) level.push_back(root);  // otherwise listed already
   for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
     fold.next.clear();
     if (follow_all) std::sort(level.begin(), level.end());

@@ -223,6 +223,7 @@ http::Request S3Client::build(const Call& c, const std::optional<Credentials>& c
 }
 
 Task<http::Response> S3Client::send(Call c) {
+  requests_.fetch_add(1, std::memory_order_relaxed);
   const std::string path = s3_url(c.bucket, c.key);
   std::optional<Credentials> creds = co_await credentials(c.op, path);
   http::Request r = build(c, creds);
@@ -234,6 +235,7 @@ Task<http::Response> S3Client::send(Call c) {
 }
 
 Task<http::BodyStream> S3Client::stream(Call c) {
+  requests_.fetch_add(1, std::memory_order_relaxed);
   const std::string path = s3_url(c.bucket, c.key);
   std::optional<Credentials> creds = co_await credentials(c.op, path);
   http::Request r = build(c, creds);

@@ -4,6 +4,7 @@
 // again when temporary ones near their end.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -69,6 +70,8 @@ class S3Client {
   Task<std::string> presign(std::string bucket, std::string key, std::chrono::seconds expires);
 
   const std::string& region() const noexcept { return region_; }
+  /// Calls of send() and stream() so far (any thread).
+  std::uint64_t requests() const noexcept { return requests_.load(std::memory_order_relaxed); }
   IoLoop& loop() const noexcept { return http_.loop(); }
 
  private:
@@ -91,6 +94,7 @@ class S3Client {
   std::vector<CredentialProvider> chain_;
   std::optional<Credentials> cached_;
   bool resolved_ = false;
+  std::atomic<std::uint64_t> requests_{0};
 };
 
 /// One page of ListObjectsV2, parsed as its body streams in (`delimited`: by "/"; `max_keys` 0:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <set>
 
 #include "cofs/fs/file.hpp"
 #include "s3_client.hpp"
@@ -160,6 +161,36 @@ Task<std::vector<FileInfo>> S3FileSystem::do_ls(std::string path) {
   std::sort(out.begin(), out.end(),
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
   co_return out;
+}
+
+Task<std::optional<std::vector<FileInfo>>> S3FileSystem::do_find_below(std::string path) {
+  Location loc = split(path);
+  if (loc.bucket.empty()) co_return std::nullopt;  // the buckets, then each: a level at a time
+  check_bucket(loc.bucket, "find", s3_url(loc.bucket, loc.key));
+  const std::string prefix = loc.key.empty() ? std::string() : loc.key + "/";
+  std::vector<FileInfo> out;
+  std::set<std::string> dirs;  // every prefix between `path` and a key below it
+  std::string token;
+  do {
+    ListPage page =
+        co_await s3::detail::list_page(*client_, "find", loc.bucket, prefix, false, token, 0);
+    for (auto& e : page.contents) {
+      for (auto slash = e.key.find('/', prefix.size()); slash != std::string::npos;
+           slash = e.key.find('/', slash + 1))
+        dirs.insert(e.key.substr(0, slash));
+      if (e.key.empty() || e.key.back() == '/')
+        continue;  // a "directory marker": its prefix is a directory
+      std::string name = join(loc.bucket, e.key);
+      out.push_back(s3::detail::object_info(std::move(name), e));
+    }
+    token = page.truncated ? std::move(page.next_token) : std::string();
+  } while (!token.empty());
+  for (const std::string& d : dirs) out.push_back(s3::detail::directory_info(join(loc.bucket, d)));
+  co_return out;
+}
+
+std::uint64_t S3FileSystem::requests_sent() const noexcept {
+  return client_->requests();
 }
 
 // ---- info ---------------------------------------------------------------------------------------

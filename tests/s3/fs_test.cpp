@@ -3,12 +3,17 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <stop_token>
 #include <thread>
 
 #include "cofs/http/errors.hpp"
 #include "cofs/http/http_fs.hpp"
+#include "cofs/runtime/gather.hpp"
+#include "cofs/runtime/sync.hpp"
 #include "cofs/s3/errors.hpp"
 #include "s3_fixture.hpp"
 #include "support/fault_server.hpp"
@@ -53,6 +58,27 @@ struct ThrowingCallback : Callback {
     if (++updates == fail_at) throw std::runtime_error("the caller gives up");
   }
 };
+
+/// Asks `stop` to stop at its first progress report.
+struct StoppingCallback : Callback {
+  std::stop_source& stop;
+  explicit StoppingCallback(std::stop_source& s) : stop(s) {}
+  void relative_update(std::uint64_t inc) override {
+    Callback::relative_update(inc);
+    stop.request_stop();
+  }
+};
+
+Task<bool> put_cancelled(S3FileSystem& fs, std::string local, std::string target,
+                         std::stop_source& stop, Callback* cb) {
+  co_await cofs::detail::SetStopToken{stop.get_token()};
+  try {
+    co_await fs.async_put_file(std::move(local), std::move(target), cb);
+  } catch (const OperationCancelled&) {
+    co_return true;
+  }
+  co_return false;
+}
 
 }  // namespace
 
@@ -250,6 +276,30 @@ TEST_CASE("sign gives a URL that reads the object without credentials", "[s3][rg
   CHECK_THROWS_AS(http.cat_file(tampered), PermissionError);
 }
 
+TEST_CASE("a multipart upload that is cancelled is aborted and leaves no parts behind",
+          "[s3][rgw]") {
+  COFS_REQUIRE_RGW();
+  S3Options o = rgw_options();
+  o.multipart_threshold = 5 << 20;
+  o.part_size = 5 << 20;
+  o.max_concurrent_parts = 1;
+  auto fs = rgw_fs(o);
+  std::string bucket = fresh_bucket(*fs);
+  std::string local = write_local("cancelled", pattern(12 << 20, 6));
+  std::stop_source stop;
+  StoppingCallback cb(stop);  // the first part's progress cancels the upload
+  CHECK(cofs::sync(fs->loop(), put_cancelled(*fs, local, bucket + "/cut.bin", stop, &cb)));
+  // The abort of a cancelled upload is sent in the background: give it a few seconds.
+  bool clean = false;
+  for (int i = 0; i < 100 && !clean; ++i) {
+    clean = fs->multipart_uploads(bucket).empty();
+    if (!clean) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(clean);
+  CHECK_FALSE(fs->exists(bucket + "/cut.bin"));
+  std::filesystem::remove(local);
+}
+
 TEST_CASE("suffix and middle ranges, and reads past the end", "[s3][rgw]") {
   COFS_REQUIRE_RGW();
   auto fs = rgw_fs();
@@ -262,6 +312,37 @@ TEST_CASE("suffix and middle ranges, and reads past the end", "[s3][rgw]") {
   CHECK(fs->cat_file(bucket + "/r", 11).view().empty());  // past the end: nothing, as pread
   CHECK_THROWS_AS(fs->cat_file(bucket + "/r", 8, 4), InvalidArgumentError);  // reversed
   CHECK(fs->tail(bucket + "/r", 4).view() == "6789");
+}
+
+TEST_CASE("find lists a tree by one prefix listing, not a listing per level", "[s3][rgw]") {
+  COFS_REQUIRE_RGW();
+  auto fs = rgw_fs();
+  std::string bucket = fresh_bucket(*fs);
+  std::map<std::string, Bytes> files;
+  for (int d = 0; d < 4; ++d) {
+    const std::string dir = bucket + "/tree/d" + std::to_string(d);
+    files.emplace(dir + "/top", Bytes("t"));
+    files.emplace(dir + "/sub/inner", Bytes("i"));
+    files.emplace(dir + "/sub/deeper/leaf", Bytes("l"));
+  }
+  fs->pipe(files);
+  const std::uint64_t before = fs->requests_sent();
+  std::vector<std::string> found = fs->find(bucket + "/tree");
+  // The root's info (a HEAD, then a one-key listing) and one listing: a walk by levels would
+  // list each of the 13 directories.
+  CHECK(fs->requests_sent() - before <= 3);
+  std::vector<std::string> expected;
+  for (const auto& [name, bytes] : files) expected.push_back(name);
+  CHECK(found == expected);
+
+  std::vector<std::string> dirs = fs->find(bucket + "/tree", {.maxdepth = 2, .withdirs = true});
+  CHECK(dirs == std::vector<std::string>{
+                    bucket + "/tree", bucket + "/tree/d0", bucket + "/tree/d0/sub",
+                    bucket + "/tree/d0/top", bucket + "/tree/d1", bucket + "/tree/d1/sub",
+                    bucket + "/tree/d1/top", bucket + "/tree/d2", bucket + "/tree/d2/sub",
+                    bucket + "/tree/d2/top", bucket + "/tree/d3", bucket + "/tree/d3/sub",
+                    bucket + "/tree/d3/top"});
+  CHECK(fs->find(bucket + "/tree", {.maxdepth = 1}).empty());  // only directories there
 }
 
 TEST_CASE("SlowDown and 503 answers are retried until the object comes", "[s3][fault]") {

@@ -385,6 +385,10 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   virtual Task<std::vector<FileInfo>> do_ls_types(std::string path) {
     return do_ls(std::move(path));
   }
+  /// Everything below the directory `path` (files and directories, each once, `path` itself
+  /// left out) in one listing, where the store has one (an object store's prefix listing
+  /// without a delimiter), or nullopt: find then lists a level at a time. Default: nullopt.
+  virtual Task<std::optional<std::vector<FileInfo>>> do_find_below(std::string path);
   virtual Task<FileInfo> do_info(std::string path) = 0;
   /// do_info of a path that may be missing: nullopt where do_info would throw
   /// FileNotFoundError or NotADirectoryError. exists, isdir, glob, makedirs, touch and the

@@ -62,6 +62,7 @@ class COFS_API TransactionFileSystem final : public FileSystem {
   std::string strip_protocol_moved(std::string path) const override;
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
   Task<std::vector<FileInfo>> do_ls_types(std::string path) override;
+  Task<std::optional<std::vector<FileInfo>>> do_find_below(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
   Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<std::optional<FileId>> do_file_id(std::string path) override;

@@ -85,6 +85,9 @@ class COFS_API S3FileSystem : public FileSystem {
   std::string sign(std::string path, std::chrono::seconds expiration = std::chrono::hours(1)) {
     return call("sign", path, async_sign(path, expiration));
   }
+  /// The requests this filesystem has sent to the store (a retried one counted once): what S3
+  /// bills for, and how a program checks what a call costs. Any thread.
+  std::uint64_t requests_sent() const noexcept;
   /// The multipart uploads in progress in `bucket` (what an aborted upload must not leave).
   Task<std::vector<MultipartUpload>> async_multipart_uploads(std::string bucket);
   std::vector<MultipartUpload> multipart_uploads(std::string bucket) {
@@ -93,6 +96,8 @@ class COFS_API S3FileSystem : public FileSystem {
 
  protected:
   Task<std::vector<FileInfo>> do_ls(std::string path) override;
+  /// One prefix listing without a delimiter (its pages followed), not a listing per level.
+  Task<std::optional<std::vector<FileInfo>>> do_find_below(std::string path) override;
   Task<FileInfo> do_info(std::string path) override;
   Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
