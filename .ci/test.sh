@@ -4,8 +4,10 @@
 #   default  every test program on both reactors (io_uring and epoll), and consumers of the
 #            installed package (find_package(cofs): cofs::cofs, and cofs::core alone without
 #            curl, liburing or libaio), static and shared (tests/package)
-#   asan     the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   tsan     the same under ThreadSanitizer (without the [fork] cases)
+#   asan     the same under AddressSanitizer + UndefinedBehaviorSanitizer, the programs on the
+#            io_uring reactor only (the runtime tests on both)
+#   tsan     the same under ThreadSanitizer (without the [fork] cases), the programs on the
+#            epoll reactor only (the runtime tests on both)
 #   fuzz     each libFuzzer target (fuzz/) for 30 s over its seed corpus
 # `bash .ci/test.sh <stage>...` runs only those. A stage that fails does not stop the others; the
 # output ends with each stage's result and a CTest-style total, and the exit status is 1 when any
