@@ -11,8 +11,10 @@
 // Every row also runs the peers on the same files: fsspec's LocalFileSystem and aiofiles
 // (bench/peers/*.py, Debian's python3-fsspec and python3-aiofiles).
 // Usage: bench_local [dir] [--small N] [--big-mib M] [--dirs D] [--results FILE] [--no-peers]
+//                    [--rows cat_small,cat_file_big,find]
 //   dir defaults to /tmp/cofs-bench-local (the files are made once and kept; smaller sizes need
-//   a directory of their own); --results writes one TSV line per measurement for bench/plot.sh.
+//   a directory of their own); --results writes one TSV line per measurement for bench/plot.sh;
+//   --rows runs only the rows named (all three by default).
 #include <fcntl.h>
 #include <liburing.h>
 #include <sys/mman.h>
@@ -304,6 +306,11 @@ int main(int argc, char** argv) {
   n_dirs = std::stoi(bench::take_option(argc, argv, "--dirs", "1000"));
   bench::Results results("local", bench::take_option(argc, argv, "--results", ""));
   const bool peers = !bench::take_flag(argc, argv, "--no-peers");
+  const std::string rows =
+      "," + bench::take_option(argc, argv, "--rows", "cat_small,cat_file_big,find") + ",";
+  auto runs = [&rows](const char* row) {
+    return rows.find("," + std::string(row) + ",") != std::string::npos;
+  };
   std::string root = argc > 1 && argv[1][0] != '\0' ? argv[1] : "/tmp/cofs-bench-local";
   fmt::print("preparing {} ...\n", root.c_str());
   prepare(root);
@@ -319,172 +326,185 @@ int main(int argc, char** argv) {
   const PeerResult no_peer{PeerResult::unavailable, "--no-peers", {}, 0};
 
   // 1. small files
-  results.row("cat_small", fmt::format("cat of {} local files of 4 KiB", n_small), "ms", true);
-  double seq = best_of(5, [&] { on_loop_thread([&] { sequential_loop(small); }); });
-  double ref = best_of(5, [&] {
-    on_loop_thread([&] {
-      if (liburing_loop(small) != n_small * kSmallSize) std::exit(2);
+  if (runs("cat_small")) {
+    results.row("cat_small", fmt::format("cat of {} local files of 4 KiB", n_small), "ms", true);
+    double seq = best_of(5, [&] { on_loop_thread([&] { sequential_loop(small); }); });
+    double ref = best_of(5, [&] {
+      on_loop_thread([&] {
+        if (liburing_loop(small) != n_small * kSmallSize) std::exit(2);
+      });
     });
-  });
-  results.add("sequential open/read/close", "ref", seq * 1e3);
-  results.add("liburing QD64 linked", "ref", ref * 1e3);
-  fmt::print(
-      "cat of {} files of {} B (best of 5; cat best of 8 and cat_file best of 20 rounds, each "
-      "round paired with a reference run; peers best of 3)\n",
-      n_small, kSmallSize);
-  fmt::print("  {:<22} {:8.1f} ms  {:8.0f} files/s\n", "sequential open/read", seq * 1e3,
-             n_small / seq);
-  fmt::print("  {:<22} {:8.1f} ms  {:8.0f} files/s\n", "liburing QD64 linked", ref * 1e3,
-             n_small / ref);
-  std::vector<double> cat_seconds;
-  double best_kept_ref = 1e9;
-  for (cofs::LocalEngine e : kEngines) {
-    auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
-    const std::string name = cofs::to_string(fs->engine());
-    // cat keeps every result, so it is paired with the reference keeping its results too: both
-    // fault in 40 MB of fresh memory, and free it within the timing.
-    auto [kept_ref, t] = paired_best(
-        8,
-        [&] {
-          if (liburing_loop(small, true) != n_small * kSmallSize) std::exit(2);
-        },
-        [&] {
-          auto r = fs->cat(small);
-          if (r.size() != static_cast<std::size_t>(n_small)) std::exit(3);
-        });
-    cat_seconds.push_back(t);
-    best_kept_ref = std::min(best_kept_ref, kept_ref);
-    results.add("cofs cat " + name, engine_kind(e), t * 1e3);
+    results.add("sequential open/read/close", "ref", seq * 1e3);
+    results.add("liburing QD64 linked", "ref", ref * 1e3);
     fmt::print(
-        "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
-        "  (paired liburing keeping results {:.1f} ms: {:.2f}x)\n",
-        ("cofs cat " + name).c_str(), t * 1e3, n_small / t, ref / t, seq / t, kept_ref * 1e3,
-        kept_ref / t);
-    // The same reads with each result dropped as it arrives, as the two loops above do: no
-    // 40 MB of fresh result memory to fault in, so this is the engine's own speed, at the window
-    // cat uses by default on this engine.
-    const cofs::BatchSize window = fs->resolve_batch("cat", std::nullopt, true);
-    auto [paired_ref, d] = paired_best(
-        20, [&] { liburing_loop(small); },
-        [&] {
-          auto tasks =
-              small | std::views::transform([&](const std::string& p) { return drop(*fs, p); });
-          auto r = cofs::sync(cofs::get_loop(), cofs::gather(tasks, {.batch_size = window}));
-          if (!r.all_ok()) std::exit(3);
-        });
-    results.add("cofs cat_file per file, dropped, " + name, "cofs-alt", d * 1e3);
-    fmt::print(
-        "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
-        "  (window {}; paired liburing {:.1f} ms: {:.2f}x)\n",
-        ("cofs cat_file " + name).c_str(), d * 1e3, n_small / d, ref / d, seq / d,
-        static_cast<long>(window), paired_ref * 1e3, paired_ref / d);
+        "cat of {} files of {} B (best of 5; cat best of 16 and cat_file best of 20 rounds, each "
+        "round paired with a reference run; peers best of 3)\n",
+        n_small, kSmallSize);
+    fmt::print("  {:<22} {:8.1f} ms  {:8.0f} files/s\n", "sequential open/read", seq * 1e3,
+               n_small / seq);
+    fmt::print("  {:<22} {:8.1f} ms  {:8.0f} files/s\n", "liburing QD64 linked", ref * 1e3,
+               n_small / ref);
+    std::vector<double> cat_seconds;
+    double best_kept_ref = 1e9;
+    for (cofs::LocalEngine e : kEngines) {
+      auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
+      const std::string name = cofs::to_string(fs->engine());
+      // cat keeps every result, so it is paired with the reference keeping its results too: both
+      // fault in 40 MB of fresh memory, and free it within the timing.
+      auto cat_all = [&] {
+        auto r = fs->cat(small);
+        if (r.size() != static_cast<std::size_t>(n_small)) std::exit(3);
+      };
+      auto [kept_ref, t_kept] = paired_best(
+          8,
+          [&] {
+            if (liburing_loop(small, true) != n_small * kSmallSize) std::exit(2);
+          },
+          cat_all);
+      // And paired with the sequential loop: the reference of the aio and threads engines.
+      auto [seq_ref, t_seq] = paired_best(
+          8, [&] { sequential_loop(small); }, cat_all);
+      const double t = std::min(t_kept, t_seq);
+      cat_seconds.push_back(t);
+      best_kept_ref = std::min(best_kept_ref, kept_ref);
+      results.add("cofs cat " + name, engine_kind(e), t * 1e3);
+      fmt::print(
+          "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
+          "  (paired liburing keeping results {:.1f} ms: {:.2f}x; paired sequential {:.1f} ms: "
+          "{:.2f}x)\n",
+          ("cofs cat " + name).c_str(), t * 1e3, n_small / t, ref / t, seq / t, kept_ref * 1e3,
+          kept_ref / t_kept, seq_ref * 1e3, seq_ref / t_seq);
+      // The same reads with each result dropped as it arrives, as the two loops above do: no
+      // 40 MB of fresh result memory to fault in, so this is the engine's own speed, at the window
+      // cat uses by default on this engine.
+      const cofs::BatchSize window = fs->resolve_batch("cat", std::nullopt, true);
+      auto [paired_ref, d] = paired_best(
+          20, [&] { liburing_loop(small); },
+          [&] {
+            auto tasks =
+                small | std::views::transform([&](const std::string& p) { return drop(*fs, p); });
+            auto r = cofs::sync(cofs::get_loop(), cofs::gather(tasks, {.batch_size = window}));
+            if (!r.all_ok()) std::exit(3);
+          });
+      results.add("cofs cat_file per file, dropped, " + name, "cofs-alt", d * 1e3);
+      fmt::print(
+          "  {:<22} {:8.1f} ms  {:8.0f} files/s  {:.2f}x liburing  {:.2f}x sequential"
+          "  (window {}; paired liburing {:.1f} ms: {:.2f}x)\n",
+          ("cofs cat_file " + name).c_str(), d * 1e3, n_small / d, ref / d, seq / d,
+          static_cast<long>(window), paired_ref * 1e3, paired_ref / d);
+    }
+    results.add("liburing QD64 keeping results", "ref", best_kept_ref * 1e3);
+    print_peer("fsspec cat",
+               peers ? bench::run_peer("fsspec_local.py", {"cat", "3", list}) : no_peer, n_small,
+               cat_seconds, results, "files/s");
+    print_peer("aiofiles gather, 64",
+               peers ? bench::run_peer("aiofiles_local.py", {"cat", "3", "64", list}) : no_peer,
+               n_small, cat_seconds, results, "files/s");
   }
-  results.add("liburing QD64 keeping results", "ref", best_kept_ref * 1e3);
-  print_peer("fsspec cat", peers ? bench::run_peer("fsspec_local.py", {"cat", "3", list}) : no_peer,
-             n_small, cat_seconds, results, "files/s");
-  print_peer("aiofiles gather, 64",
-             peers ? bench::run_peer("aiofiles_local.py", {"cat", "3", "64", list}) : no_peer,
-             n_small, cat_seconds, results, "files/s");
 
   // 2. one large file
-  const std::string size = std::to_string(big_size);
-  const double gib = static_cast<double>(big_size) / (1 << 30);
-  fmt::print(
-      "\ncat_file of {:.3g} GiB (best of 3; read_fresh without huge pages and the peers "
-      "best of 2, aiofiles once)\n",
-      gib);
-  results.row("cat_file_big", fmt::format("cat_file of one {:.3g} GiB local file", gib), "ms",
-              true);
-  double fio = fio_seconds(big);
-  PeerResult huge = bench::run_program({COFS_BENCH_READ_FRESH, big, "--huge", "3"});
-  PeerResult plain = bench::run_program({COFS_BENCH_READ_FRESH, big, "2"});
-  results.add("fio psync bs=1M invalidate=0", "ref", fio * 1e3);
-  fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  (1 MiB reads into one reused buffer)\n",
-             "fio psync bs=1M", fio * 1e3, gib / fio);
-  for (auto [label, r] :
-       {std::pair{"read_fresh huge pages", &huge}, {"read_fresh 4 KiB pages", &plain}}) {
-    if (!r->ok_()) {
-      fmt::print("  {:<22} {}\n", label, r->why().c_str());
-      continue;
-    }
-    results.add(label, "ref", (*r)["seconds"] * 1e3);
-    fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  (one read() into a fresh buffer)\n", label,
-               (*r)["seconds"] * 1e3, gib / (*r)["seconds"]);
-  }
-  const double fresh = huge.ok_() ? huge["seconds"] : 0;
-  std::vector<double> cat_file_seconds, rss_gib;
-  for (cofs::LocalEngine e : kEngines) {
-    auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
-    const std::string name = cofs::to_string(fs->engine());
-    double t = best_of(3, [&] {
-      if (fs->cat_file(big).size() != big_size) std::exit(4);
-    });
-    cat_file_seconds.push_back(t);
-    rss_gib.push_back(peak_rss_of_cat_file(name, big) / double(1 << 30));
-    results.add("cofs cat_file " + name, engine_kind(e), t * 1e3);
+  if (runs("cat_file_big")) {
+    const std::string size = std::to_string(big_size);
+    const double gib = static_cast<double>(big_size) / (1 << 30);
     fmt::print(
-        "  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio  {:.2f}x read_fresh huge  peak RSS "
-        "{:.3f} GiB\n",
-        ("cofs cat_file " + name).c_str(), t * 1e3, gib / t, fio / t, fresh / t, rss_gib.back());
-    // fio's own pattern: 1 MiB reads into memory that is reused (a file object's chunks).
-    double s = best_of(3, [&] {
-      cofs::File f = fs->open(big, "rb", {.block_size = 1 << 20});
-      std::uint64_t total = 0;
-      while (auto chunk = f.next_chunk(1 << 20)) total += chunk->size();
-      if (total != big_size) std::exit(4);
-    });
-    results.add("cofs 1 MiB chunks " + name, "cofs-alt", s * 1e3);
-    fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio\n",
-               ("cofs 1M chunks " + name).c_str(), s * 1e3, gib / s, fio / s);
-  }
-  PeerResult fsspec_big =
-      peers ? bench::run_peer("fsspec_local.py", {"cat_file", "2", big, size}) : no_peer;
-  PeerResult aiofiles_big =
-      peers ? bench::run_peer("aiofiles_local.py", {"cat_file", "1", big, size}) : no_peer;
-  print_peer("fsspec cat_file", fsspec_big, 0, cat_file_seconds, results);
-  print_peer("aiofiles f.read()", aiofiles_big, 0, cat_file_seconds, results);
-  results.row("cat_file_big_rss", "peak RSS of reading the file into memory", "MiB", true);
-  for (std::size_t i = 0; i < rss_gib.size(); ++i)
-    results.add("cofs cat_file " + std::string(cofs::to_string(kEngines[i])),
-                engine_kind(kEngines[i]), rss_gib[i] * 1024);
-  for (auto [label, r] : {std::pair{"read_fresh huge pages", &huge},
-                          {"fsspec cat_file", &fsspec_big},
-                          {"aiofiles f.read()", &aiofiles_big}}) {
-    if (!r->ok_()) continue;
-    const double mib = (*r)["vmhwm_kib"] / 1024;
-    results.add(label, std::string(label).starts_with("read") ? "ref" : "peer", mib);
-    fmt::print("  {:<22} peak RSS {:.3f} GiB\n", label, mib / 1024);
+        "\ncat_file of {:.3g} GiB (best of 3; read_fresh without huge pages and the peers "
+        "best of 2, aiofiles once)\n",
+        gib);
+    results.row("cat_file_big", fmt::format("cat_file of one {:.3g} GiB local file", gib), "ms",
+                true);
+    double fio = fio_seconds(big);
+    PeerResult huge = bench::run_program({COFS_BENCH_READ_FRESH, big, "--huge", "3"});
+    PeerResult plain = bench::run_program({COFS_BENCH_READ_FRESH, big, "2"});
+    results.add("fio psync bs=1M invalidate=0", "ref", fio * 1e3);
+    fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  (1 MiB reads into one reused buffer)\n",
+               "fio psync bs=1M", fio * 1e3, gib / fio);
+    for (auto [label, r] :
+         {std::pair{"read_fresh huge pages", &huge}, {"read_fresh 4 KiB pages", &plain}}) {
+      if (!r->ok_()) {
+        fmt::print("  {:<22} {}\n", label, r->why().c_str());
+        continue;
+      }
+      results.add(label, "ref", (*r)["seconds"] * 1e3);
+      fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  (one read() into a fresh buffer)\n", label,
+                 (*r)["seconds"] * 1e3, gib / (*r)["seconds"]);
+    }
+    const double fresh = huge.ok_() ? huge["seconds"] : 0;
+    std::vector<double> cat_file_seconds, rss_gib;
+    for (cofs::LocalEngine e : kEngines) {
+      auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
+      const std::string name = cofs::to_string(fs->engine());
+      double t = best_of(3, [&] {
+        if (fs->cat_file(big).size() != big_size) std::exit(4);
+      });
+      cat_file_seconds.push_back(t);
+      rss_gib.push_back(peak_rss_of_cat_file(name, big) / double(1 << 30));
+      results.add("cofs cat_file " + name, engine_kind(e), t * 1e3);
+      fmt::print(
+          "  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio  {:.2f}x read_fresh huge  peak RSS "
+          "{:.3f} GiB\n",
+          ("cofs cat_file " + name).c_str(), t * 1e3, gib / t, fio / t, fresh / t, rss_gib.back());
+      // fio's own pattern: 1 MiB reads into memory that is reused (a file object's chunks).
+      double s = best_of(3, [&] {
+        cofs::File f = fs->open(big, "rb", {.block_size = 1 << 20});
+        std::uint64_t total = 0;
+        while (auto chunk = f.next_chunk(1 << 20)) total += chunk->size();
+        if (total != big_size) std::exit(4);
+      });
+      results.add("cofs 1 MiB chunks " + name, "cofs-alt", s * 1e3);
+      fmt::print("  {:<22} {:8.1f} ms  {:8.2f} GiB/s  {:.2f}x fio\n",
+                 ("cofs 1M chunks " + name).c_str(), s * 1e3, gib / s, fio / s);
+    }
+    PeerResult fsspec_big =
+        peers ? bench::run_peer("fsspec_local.py", {"cat_file", "2", big, size}) : no_peer;
+    PeerResult aiofiles_big =
+        peers ? bench::run_peer("aiofiles_local.py", {"cat_file", "1", big, size}) : no_peer;
+    print_peer("fsspec cat_file", fsspec_big, 0, cat_file_seconds, results);
+    print_peer("aiofiles f.read()", aiofiles_big, 0, cat_file_seconds, results);
+    results.row("cat_file_big_rss", "peak RSS of reading the file into memory", "MiB", true);
+    for (std::size_t i = 0; i < rss_gib.size(); ++i)
+      results.add("cofs cat_file " + std::string(cofs::to_string(kEngines[i])),
+                  engine_kind(kEngines[i]), rss_gib[i] * 1024);
+    for (auto [label, r] : {std::pair{"read_fresh huge pages", &huge},
+                            {"fsspec cat_file", &fsspec_big},
+                            {"aiofiles f.read()", &aiofiles_big}}) {
+      if (!r->ok_()) continue;
+      const double mib = (*r)["vmhwm_kib"] / 1024;
+      results.add(label, std::string(label).starts_with("read") ? "ref" : "peer", mib);
+      fmt::print("  {:<22} peak RSS {:.3f} GiB\n", label, mib / 1024);
+    }
   }
 
   // 3. find
-  const int files = n_dirs * kFilesPerDir;
-  results.row("find", fmt::format("find over {} files in {} directories", files, n_dirs), "ms",
-              true);
-  double f1 = find1_seconds(tree);
-  results.add("find(1)", "ref", f1 * 1e3);
-  fmt::print("\nfind over {} files in {} directories (best of 5, peers best of 3)\n", files,
-             n_dirs);
-  fmt::print("  {:<22} {:8.1f} ms\n", "find(1)", f1 * 1e3);
-  std::vector<double> find_seconds;
-  for (cofs::LocalEngine e : kEngines) {
-    auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
-    std::size_t n = 0;
-    double t = best_of(5, [&] { n = fs->find(tree).size(); });
-    if (n != static_cast<std::size_t>(files)) {
-      std::fprintf(stderr, "find found %zu\n", n);
-      return 6;
+  if (runs("find")) {
+    const int files = n_dirs * kFilesPerDir;
+    results.row("find", fmt::format("find over {} files in {} directories", files, n_dirs), "ms",
+                true);
+    double f1 = find1_seconds(tree);
+    results.add("find(1)", "ref", f1 * 1e3);
+    fmt::print("\nfind over {} files in {} directories (best of 5, peers best of 3)\n", files,
+               n_dirs);
+    fmt::print("  {:<22} {:8.1f} ms\n", "find(1)", f1 * 1e3);
+    std::vector<double> find_seconds;
+    for (cofs::LocalEngine e : kEngines) {
+      auto fs = std::make_shared<cofs::LocalFileSystem>(nullptr, cofs::LocalOptions{.engine = e});
+      std::size_t n = 0;
+      double t = best_of(5, [&] { n = fs->find(tree).size(); });
+      if (n != static_cast<std::size_t>(files)) {
+        std::fprintf(stderr, "find found %zu\n", n);
+        return 6;
+      }
+      find_seconds.push_back(t);
+      results.add(std::string("cofs find ") + cofs::to_string(e), engine_kind(e), t * 1e3);
+      fmt::print("  {:<22} {:8.1f} ms  {:.2f}x find(1)\n",
+                 (std::string("cofs ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, f1 / t);
     }
-    find_seconds.push_back(t);
-    results.add(std::string("cofs find ") + cofs::to_string(e), engine_kind(e), t * 1e3);
-    fmt::print("  {:<22} {:8.1f} ms  {:.2f}x find(1)\n",
-               (std::string("cofs ") + cofs::to_string(fs->engine())).c_str(), t * 1e3, f1 / t);
+    const std::string count = std::to_string(files);
+    print_peer("fsspec find",
+               peers ? bench::run_peer("fsspec_local.py", {"find", "3", tree, count}) : no_peer, 0,
+               find_seconds, results);
+    print_peer("aiofiles scandir walk",
+               peers ? bench::run_peer("aiofiles_local.py", {"find", "3", tree, count}) : no_peer,
+               0, find_seconds, results);
   }
-  const std::string count = std::to_string(files);
-  print_peer("fsspec find",
-             peers ? bench::run_peer("fsspec_local.py", {"find", "3", tree, count}) : no_peer, 0,
-             find_seconds, results);
-  print_peer("aiofiles scandir walk",
-             peers ? bench::run_peer("aiofiles_local.py", {"find", "3", tree, count}) : no_peer, 0,
-             find_seconds, results);
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "local/threads_engine.hpp"
 
+#include "local/pooled_reads.hpp"
+
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -84,6 +86,8 @@ struct WholeFile {
   Bytes data;
 };
 
+/// A special file (under /proc, /sys, /dev) whole, as one pool job: open(2) as it is (a FIFO or
+/// terminal there may block), fstat, read until a read returns 0, close.
 WholeFile read_whole_blocking(const char* path) {
   WholeFile w;
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -120,10 +124,21 @@ WholeFile read_whole_blocking(const char* path) {
 }  // namespace
 
 Task<int> ThreadsEngine::read_file(const char* path, Bytes& out) {
-  WholeFile w = co_await blocking([path] { return read_whole_blocking(path); });
-  if (w.err != 0) co_return -w.err;
-  out = std::move(w.data);
-  co_return 0;
+  if (is_special_path(path)) {
+    WholeFile w = co_await blocking([path] { return read_whole_blocking(path); });
+    if (w.err != 0) co_return -w.err;
+    out = std::move(w.data);
+    co_return 0;
+  }
+  PooledRead r = co_await WholeFileStep(batch_, path);
+  if (r.next == PooledRead::Next::done) {
+    out = std::move(r.data);
+    co_return 0;
+  }
+  if (r.next == PooledRead::Next::failed) co_return -r.error;
+  // Named first: GCC 12 mishandles a temporary built inside a co_await operand.
+  Task<int> rest = finish_pooled_read(*this, path, std::move(r), out);
+  co_return co_await std::move(rest);
 }
 
 std::unique_ptr<Engine> make_threads_engine(IoLoop& loop) {

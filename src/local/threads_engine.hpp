@@ -4,12 +4,13 @@
 #pragma once
 
 #include "local/engine.hpp"
+#include "local/pool_batch.hpp"
 
 namespace cofs::local {
 
 class ThreadsEngine : public Engine {
  public:
-  explicit ThreadsEngine(IoLoop& loop) noexcept : Engine(loop) {}
+  explicit ThreadsEngine(IoLoop& loop) : Engine(loop), batch_(loop) {}
 
   LocalEngine kind() const noexcept override { return LocalEngine::threads; }
   Task<int> open(const char* path, int flags, mode_t mode) override;
@@ -22,8 +23,14 @@ class ThreadsEngine : public Engine {
   Task<int> rmdir(const char* path) override;
   Task<int> rename(const char* from, const char* to) override;
   Task<int> mkdir(const char* path, mode_t mode) override;
-  /// open, fstat, read and close in one trip to the pool instead of four.
+  /// open, read to the end and close as one step of a PoolBatch: one hop to the pool instead of
+  /// four, and the completions of many reads posted back together. Paths under /proc, /sys and
+  /// /dev are read as one pool job each (they may block: a terminal, a FIFO).
   Task<int> read_file(const char* path, Bytes& out) override;
+
+ protected:
+  /// The whole-file steps of this engine's reads (the aio engine's open steps).
+  PoolBatch batch_;
 };
 
 }  // namespace cofs::local
