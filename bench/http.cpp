@@ -12,6 +12,7 @@
 // python3-fsspec and python3-aiohttp) against the same nginx, the large transfers each in a
 // fresh process as cofs's.
 // Usage: bench_http [--small N] [--get N] [--big-mib M] [--results FILE] [--no-peers]
+//                   [--get-only]
 #include <curl/curl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -202,6 +203,8 @@ int main(int argc, char** argv) {
   const std::size_t big_mib = std::stoul(bench::take_option(argc, argv, "--big-mib", "1024"));
   bench::Results results("http", bench::take_option(argc, argv, "--results", ""));
   const bool peers = !bench::take_flag(argc, argv, "--no-peers");
+  // Only the get row (its cat of the same URLs, curl and fsspec): for working on bulk transfers.
+  const bool get_only = bench::take_flag(argc, argv, "--get-only");
   const PeerResult no_peer{PeerResult::unavailable, "--no-peers", {}, 0};
   cofs::test::Nginx nginx(cofs::test::Nginx::Options{1});
   const stdfs::path root = nginx.root();
@@ -221,8 +224,11 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < big_mib; ++i) big.write(block.data(), block.size());
   }
   const std::string big_url = nginx.url("/big.bin");
-  char tmpl[] = "/tmp/cofs-bench-out-XXXXXX";
-  const std::string out_dir = mkdtemp(tmpl);
+  // Where get and get_file write: $TMPDIR (as mkdtemp(1) takes it), else /tmp.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+                     "/cofs-bench-out-XXXXXX";
+  const std::string out_dir = mkdtemp(tmpl.data());
   const std::string url_list = bench::write_list(out_dir + "/urls.list", urls);
   const std::vector<std::string> get_urls(urls.begin(), urls.begin() + n_get);
   const std::string get_list = bench::write_list(out_dir + "/get.list", get_urls);
@@ -230,7 +236,8 @@ int main(int argc, char** argv) {
   // ---- many small files ----------------------------------------------------------------------
   auto fs = make_fs();
   double cofs_rate = 0;
-  for (int round = 0; round < 3; ++round) {  // the first warms the connections and page cache
+  for (int round = 0; round < (get_only ? 0 : 3);
+       ++round) {  // the first warms the connections and page cache
     auto t0 = Clock::now();
     cofs::CatResult r = fs->cat(urls, {.batch_size = 64});
     double s = seconds_since(t0);
@@ -243,8 +250,9 @@ int main(int argc, char** argv) {
     if (round > 0) cofs_rate = std::max(cofs_rate, static_cast<double>(small) / s);
   }
   double libcurl_rate = 0;
-  for (int round = 0; round < 3; ++round) libcurl_rate = std::max(libcurl_rate, libcurl_loop(urls));
-  std::string wrk = run_capture("wrk -t2 -c64 -d5s " + urls[0] + " 2>&1");
+  for (int round = 0; round < (get_only ? 0 : 3); ++round)
+    libcurl_rate = std::max(libcurl_rate, libcurl_loop(urls));
+  std::string wrk = get_only ? "" : run_capture("wrk -t2 -c64 -d5s " + urls[0] + " 2>&1");
   double wrk_rate = 0;
   if (auto at = wrk.find("Requests/sec:"); at != std::string::npos)
     wrk_rate = std::atof(wrk.c_str() + at + 13);
@@ -263,38 +271,51 @@ int main(int argc, char** argv) {
             ("curl -s --no-progress-meter --parallel --parallel-max 64 -K " + cfg + " 2>/dev/null")
                 .c_str()) != 0)
       std::exit(1);
-    double s = seconds_since(t0);
-    if (!dir.empty()) stdfs::remove_all(dir);
-    return s;
+    return seconds_since(t0);
   };
   double curl_rate = 0;
-  for (int round = 0; round < 2; ++round)
+  for (int round = 0; round < (get_only ? 0 : 2); ++round)
     curl_rate = std::max(curl_rate, static_cast<double>(small) / curl_parallel(urls, ""));
-  PeerResult fsspec_cat =
-      peers ? bench::run_peer("fsspec_http.py", {"cat", "2", "64", url_list}) : no_peer;
+  PeerResult fsspec_cat = peers && !get_only
+                              ? bench::run_peer("fsspec_http.py", {"cat", "2", "64", url_list})
+                              : no_peer;
 
   // ---- get of n_get URLs into a directory ----------------------------------------------------
+  // Each round into a fresh directory, as the peer's, all removed only at the end: ext4 scans
+  // past inodes freed in the last seconds (minutes, while their table block is dirty) for every
+  // new file, so removing one round's files would slow the next round's creations.
   const std::string get_dir = out_dir + "/get";
   double cofs_get = 1e9, cofs_cat_same = 1e9, curl_get = 1e9;
-  for (int round = 0; round < 3; ++round) {  // each a fresh directory, as the peer's
-    stdfs::create_directories(get_dir);
+  for (int round = 0; round < 3; ++round) {
+    const std::string cofs_dir = fmt::format("{}/cofs-{}", get_dir, round);
+    stdfs::create_directories(cofs_dir);
     auto t0 = Clock::now();
-    auto failed = fs->get(get_urls, get_dir + "/", {.batch_size = 64});
+    auto failed = fs->get(get_urls, cofs_dir + "/", {.batch_size = 64});
     double s = seconds_since(t0);
     const auto written = static_cast<std::size_t>(
-        std::distance(stdfs::directory_iterator(get_dir), stdfs::directory_iterator()));
+        std::distance(stdfs::directory_iterator(cofs_dir), stdfs::directory_iterator()));
     if (!failed.empty() || written != n_get) {
       std::fprintf(stderr, "get wrote %zu of %zu files\n", written, n_get);
       return 1;
     }
-    stdfs::remove_all(get_dir);
     if (round > 0) cofs_get = std::min(cofs_get, s);
     cofs_cat_same =
         std::min(cofs_cat_same, bench::best_of(1, [&] { fs->cat(get_urls, {.batch_size = 64}); }));
-    curl_get = std::min(curl_get, curl_parallel(get_urls, get_dir));
+    curl_get = std::min(curl_get, curl_parallel(get_urls, fmt::format("{}/curl-{}", get_dir, round)));
   }
   PeerResult fsspec_get =
-      peers ? bench::run_peer("fsspec_http.py", {"get", "2", "64", get_dir, get_list}) : no_peer;
+      peers ? bench::run_peer("fsspec_http.py", {"get", "2", "64", get_dir + "/fsspec", get_list})
+            : no_peer;
+  stdfs::remove_all(get_dir);
+  const std::string get_what = fmt::format("get {} URLs to a directory, c=64", n_get);
+  if (get_only) {
+    stdfs::remove_all(out_dir);
+    print_row(get_what + " vs cofs cat", cofs_get * 1e3, cofs_cat_same * 1e3, " ms", false);
+    print_row(get_what + " vs curl --parallel", cofs_get * 1e3, curl_get * 1e3, " ms", false);
+    print_peer_row(get_what + " vs fsspec get", cofs_get * 1e3, fsspec_get,
+                   static_cast<double>(n_get), " ms", false);
+    return 0;
+  }
 
   // ---- one large file ------------------------------------------------------------------------
   auto curl_time = [&](const std::string& out) {
@@ -337,7 +358,6 @@ int main(int argc, char** argv) {
   print_row(cat_what + " vs minimal libcurl loop", cofs_rate, libcurl_rate, "/s");
   print_peer_row(cat_what + " vs fsspec cat", cofs_rate, fsspec_cat, n, "/s");
   auto big_what = [&](const char* op) { return fmt::format("{} of {} MiB", op, big_mib); };
-  const std::string get_what = fmt::format("get {} URLs to a directory, c=64", n_get);
   print_row(get_what + " vs cofs cat", cofs_get * 1e3, cofs_cat_same * 1e3, " ms", false);
   print_row(get_what + " vs curl --parallel", cofs_get * 1e3, curl_get * 1e3, " ms", false);
   print_peer_row(get_what + " vs fsspec get", cofs_get * 1e3, fsspec_get, g, " ms", false);

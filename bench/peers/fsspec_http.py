@@ -39,12 +39,16 @@ def main():
         runs, batch, out_dir = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
         urls = urls_from(sys.argv[5])
 
+        # Each run into a fresh directory, all removed after the last (as bench_http does):
+        # files removed just before would slow the next run's creations on ext4.
+        rounds = iter(range(runs + 1))
+
         def run():
-            shutil.rmtree(out_dir, ignore_errors=True)
-            os.makedirs(out_dir)
-            fs.get(urls, out_dir + "/", batch_size=batch)
-            if len(os.listdir(out_dir)) != len(urls):
-                fail(f"get wrote {len(os.listdir(out_dir))} of {len(urls)} files")
+            target = os.path.join(out_dir, str(next(rounds)))
+            os.makedirs(target)
+            fs.get(urls, target + "/", batch_size=batch)
+            if len(os.listdir(target)) != len(urls):
+                fail(f"get wrote {len(os.listdir(target))} of {len(urls)} files")
 
         run()
         seconds = best_of(runs, run)

@@ -138,7 +138,7 @@ Task<std::vector<PathError>> FileSystem::async_rm(std::string p, BulkOptions o) 
 Task<std::vector<PathError>> FileSystem::async_rm(std::vector<std::string> paths, BulkOptions o) {
   // Recursion never goes through a link, not even one named here: rm -r removes the link.
   Expansion e = co_await detail::expand_with_info(*this, std::move(paths), o.recursive, o.maxdepth,
-                                                  FollowLinks::none, o.on_error);
+                                                  FollowLinks::none, o.on_error, o.batch_size);
   std::vector<std::string> files;
   std::map<int, std::vector<std::string>, std::greater<>> dirs_by_depth;
   for (Expanded& x : e) {

@@ -25,8 +25,10 @@ Task<bool> exists_as_written(FileSystem& fs, std::string p);
 
 /// Globs and, with `recursive`, directories expanded. A path that exists as written is that
 /// path even when it holds glob characters (only such paths cost a lookup). Walks go through
-/// links as `follow` says and treat unlistable directories as `on_error` says.
+/// links as `follow` says and treat unlistable directories as `on_error` says. The lookups of
+/// several paths run concurrently, `batch` (else the filesystem's batch size) at a time.
 Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths, bool recursive,
-                                 std::optional<int> maxdepth, FollowLinks follow, OnError on_error);
+                                 std::optional<int> maxdepth, FollowLinks follow, OnError on_error,
+                                 std::optional<BatchSize> batch = std::nullopt);
 
 }  // namespace cofs::detail

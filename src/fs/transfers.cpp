@@ -2,6 +2,7 @@
 // to make) is worked out from the expansion of the sources, then every file is transferred
 // concurrently through gather.
 #include <algorithm>
+#include <exception>
 #include <functional>
 #include <ranges>
 #include <set>
@@ -67,7 +68,26 @@ struct Plan {
   std::vector<std::string> dirs;          // destinations to create
   std::vector<std::string> sources;       // files to transfer
   std::vector<std::string> destinations;  // where each lands
+  std::vector<bool> kind_known;           // false: a plain name taken for a file untried
 };
+
+// A plain name of a list, transferred as a file without asking first. Only when that fails is
+// it asked whether it is a directory; then its target is made a directory, as a directory
+// named in a list is, and otherwise the transfer's own error stands.
+Task<void> transfer_plain_name(Task<void> transfer, FileSystem& src_fs, FileSystem& dst_fs,
+                               std::string source, std::string target) {
+  std::exception_ptr failure;
+  try {
+    co_await std::move(transfer);
+    co_return;
+  } catch (const OperationCancelled&) {
+    throw;
+  } catch (const Error&) {
+    failure = std::current_exception();
+  }
+  if (!co_await src_fs.async_isdir(std::move(source))) std::rethrow_exception(failure);
+  if (dst_fs.capabilities().directories) co_await dst_fs.async_makedirs(std::move(target), true);
+}
 
 }  // namespace
 
@@ -82,12 +102,14 @@ static Task<Plan> plan_transfer(std::string_view op, FileSystem& src_fs,
   const bool magic = path::has_magic(original, src_fs.glob_magic()) &&
                      !co_await detail::exists_as_written(src_fs, original);
   Expansion e = co_await detail::expand_with_info(src_fs, sources, o.recursive, o.maxdepth,
-                                                  FollowLinks::start, o.on_error);
+                                                  FollowLinks::start, o.on_error, o.batch_size);
   // Plain names come out of the expansion without their kind. Over HTTP or S3 each probe is a
-  // request: they run concurrently, in one gather, never one after another.
+  // request. A list's names land each under its own name whatever its kind, so they are tried
+  // as files and only one whose transfer fails is probed (transfer_plain_name). A single
+  // source's kind decides its target: it is probed here, with any others, in one gather.
   std::vector<std::size_t> unknown;
   for (std::size_t i = 0; i < e.size(); ++i)
-    if (!e[i].is_dir) unknown.push_back(i);
+    if (!e[i].is_dir && source_is_str) unknown.push_back(i);
   if (!unknown.empty()) {
     auto probe = [&src_fs, &e](std::size_t i) { return src_fs.async_isdir(e[i].path); };
     // A probe that fails (not a missing path: that is false) fails the call, as it did when
@@ -98,12 +120,13 @@ static Task<Plan> plan_transfer(std::string_view op, FileSystem& src_fs,
     for (std::size_t k = 0; k < unknown.size(); ++k) e[unknown[k]].is_dir = kinds[k].value();
   }
   std::vector<std::string> paths;
-  std::vector<bool> is_dir;
+  std::vector<bool> is_dir, kind_known;
   for (Expanded& x : e) {
-    bool d = *x.is_dir;
+    bool d = x.is_dir.value_or(false);
     if (source_is_str && (!o.recursive || o.maxdepth) && d) continue;  // no directories
     paths.push_back(std::move(x.path));
     is_dir.push_back(d);
+    kind_known.push_back(x.is_dir.has_value());
   }
   Plan plan;
   if (paths.empty()) {
@@ -121,6 +144,7 @@ static Task<Plan> plan_transfer(std::string_view op, FileSystem& src_fs,
     } else {
       plan.sources.push_back(paths[i]);
       plan.destinations.push_back(targets[i]);
+      plan.kind_known.push_back(kind_known[i]);
     }
   }
   co_return plan;
@@ -217,6 +241,7 @@ Task<std::vector<PathError>> FileSystem::transfer(TransferKind kind,
     Task<void> task = kind == TransferKind::get   ? async_get_file(s, t, c)
                       : kind == TransferKind::put ? async_put_file(s, t, c)
                                                   : async_cp_file(s, t);
+    if (!plan.kind_known[i]) task = transfer_plain_name(std::move(task), src_fs, dst_fs, s, t);
     if (guard != nullptr)
       task = detail::report_callback_failure(std::move(task), *guard, callback_failure);
     tasks.push_back(std::move(task));

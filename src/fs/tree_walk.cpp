@@ -422,6 +422,10 @@ struct GlobAccess {
       out.push_back({std::move(i.name), i.is_dir});
     co_return out;
   }
+  /// The gather options of expand_path's lookups: the filesystem's batch size.
+  static GatherOptions lookups(const FileSystem& fs, const std::optional<BatchSize>& batch) {
+    return {.batch_size = fs.resolve_batch("expand_path", batch, fs.opens_local_files())};
+  }
 };
 
 namespace {
@@ -449,52 +453,77 @@ Task<bool> exists_as_written(FileSystem& fs, std::string p) {
   co_return co_await fs.async_exists(std::move(p));
 }
 
+namespace {
+
+/// What one path of expand_path stands for: the matches of a glob, or with `recursive` the
+/// tree below it, with the path itself (its kind unknown unless the walk found it).
+Task<Expansion> expand_one(FileSystem& fs, std::string raw, bool recursive,
+                           std::optional<int> maxdepth, FollowLinks follow, OnError walk_errors) {
+  Expansion out;
+  auto add_walk = [&out](std::vector<FileInfo> found) {
+    for (FileInfo& i : found) out.push_back({std::move(i.name), i.is_dir(), i.islink});
+  };
+  std::string p = fs.strip_protocol(raw);
+  // Unlike fsspec's expand_path, which always globs a path with glob characters, a path that
+  // exists as written is that path: rm("a[1].txt") removes "a[1].txt", not "a1.txt".
+  if (path::has_magic(p, fs.glob_magic()) && !co_await exists_as_written(fs, p)) {
+    out = co_await GlobAccess::glob(
+        fs, raw,
+        FindOptions{.maxdepth = maxdepth, .follow_links = follow, .on_error = walk_errors});
+    // The glob took maxdepth's first level; a walk below each directory it matched takes the
+    // rest (fsspec's expand_path).
+    if (recursive && !(maxdepth && *maxdepth <= 1)) {
+      std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
+      std::vector<std::string> dirs;
+      for (const Expanded& hit : out)
+        if (hit.is_dir.value_or(true)) dirs.push_back(hit.path);
+      for (const std::string& h : dirs) {
+        add_walk(co_await fs.async_find_info(h, {.maxdepth = deeper,
+                                                 .withdirs = true,
+                                                 .follow_links = follow,
+                                                 .on_error = walk_errors}));
+      }
+    }
+    co_return out;
+  }
+  if (recursive) {
+    add_walk(co_await fs.async_find_info(
+        p,
+        {.maxdepth = maxdepth, .withdirs = true, .follow_links = follow, .on_error = walk_errors}));
+  }
+  out.push_back({std::move(p)});
+  co_return out;
+}
+
+}  // namespace
+
 // A vector sorted once, not a map of infos: cat and rm of many plain paths spend little here.
+// Paths that need a lookup (a glob, a walk) are looked up concurrently, in one gather: over
+// HTTP or S3 each is one request or more.
 Task<Expansion> expand_with_info(FileSystem& fs, std::vector<std::string> paths, bool recursive,
-                                 std::optional<int> maxdepth, FollowLinks follow,
-                                 OnError on_error) {
+                                 std::optional<int> maxdepth, FollowLinks follow, OnError on_error,
+                                 std::optional<BatchSize> batch) {
   if (maxdepth && *maxdepth < 1)
     throw InvalidArgumentError("expand_path", paths.empty() ? "" : paths.front(),
                                "maxdepth must be at least 1");
   const OnError walk_errors = on_error == OnError::raise ? OnError::raise : OnError::omit;
   Expansion out;
   out.reserve(paths.size());
-  auto add_walk = [&out](std::vector<FileInfo> found) {
-    for (FileInfo& i : found) out.push_back({std::move(i.name), i.is_dir(), i.islink});
-  };
-  for (const std::string& raw : paths) {
-    std::string p = fs.strip_protocol(raw);
-    // Unlike fsspec's expand_path, which always globs a path with glob characters, a path that
-    // exists as written is that path: rm("a[1].txt") removes "a[1].txt", not "a1.txt".
-    if (path::has_magic(p, fs.glob_magic()) && !co_await exists_as_written(fs, p)) {
-      Expansion hits = co_await GlobAccess::glob(
-          fs, raw,
-          FindOptions{.maxdepth = maxdepth, .follow_links = follow, .on_error = walk_errors});
-      const std::size_t first_hit = out.size();
-      for (Expanded& h : hits) out.push_back(std::move(h));
-      // The glob took maxdepth's first level; a walk below each directory it matched takes
-      // the rest (fsspec's expand_path).
-      if (recursive && !(maxdepth && *maxdepth <= 1)) {
-        std::optional<int> deeper = maxdepth ? std::optional(*maxdepth - 1) : std::nullopt;
-        std::vector<std::string> dirs;
-        for (std::size_t k = first_hit; k < out.size(); ++k)
-          if (out[k].is_dir.value_or(true)) dirs.push_back(out[k].path);
-        for (const std::string& h : dirs) {
-          add_walk(co_await fs.async_find_info(h, {.maxdepth = deeper,
-                                                   .withdirs = true,
-                                                   .follow_links = follow,
-                                                   .on_error = walk_errors}));
-        }
-      }
-      continue;
+  std::vector<std::size_t> looked_up;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (recursive || path::has_magic(fs.strip_protocol(paths[i]), fs.glob_magic())) {
+      looked_up.push_back(i);
+    } else {
+      out.push_back({fs.strip_protocol(paths[i])});  // a plain name: nothing to ask
     }
-    if (recursive) {
-      add_walk(co_await fs.async_find_info(p, {.maxdepth = maxdepth,
-                                               .withdirs = true,
-                                               .follow_links = follow,
-                                               .on_error = walk_errors}));
-    }
-    out.push_back({std::move(p)});
+  }
+  if (!looked_up.empty()) {
+    auto lookup = [&](std::size_t i) {
+      return expand_one(fs, paths[i], recursive, maxdepth, follow, walk_errors);
+    };
+    GatherOptions g = GlobAccess::lookups(fs, batch);
+    for (Outcome<Expansion>& found : co_await gather(looked_up | std::views::transform(lookup), g))
+      for (Expanded& x : found.value()) out.push_back(std::move(x));
   }
   if (out.empty()) {
     std::string all;

@@ -26,6 +26,7 @@
 #include "cofs/runtime/io_loop.hpp"
 #include "cofs/runtime/task.hpp"
 #include "cofs/runtime/thread_pool.hpp"
+#include "local/directory_syncs.hpp"
 
 namespace cofs::local {
 
@@ -140,12 +141,17 @@ class Engine {
     return run_blocking(loop_, std::move(fn));
   }
 
+  /// The directory fsyncs of the atomic writer's commits through this engine, shared by
+  /// concurrent commits (see directory_syncs.hpp).
+  DirectorySyncs& directory_syncs() noexcept { return directory_syncs_; }
+
  protected:
   IoLoop& loop_;
 
  private:
   Engine& threads_engine();
   std::unique_ptr<Engine> threads_;  // for special files, made on first use
+  DirectorySyncs directory_syncs_;
 };
 
 /// Ends a whole-file read of `have` bytes into `out`: its size, and the spare capacity (the

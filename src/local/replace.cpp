@@ -51,22 +51,6 @@ bool is_stream_mode(mode_t m) {
   return S_ISFIFO(m) || S_ISSOCK(m) || S_ISCHR(m);
 }
 
-/// fsync of a directory (its entries): 0 or -errno. Filesystems that cannot sync a directory
-/// say EINVAL; that is no failure of the write.
-Task<int> sync_directory(Engine& e, const std::string& dir) {
-  int fd = co_await e.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
-  if (fd < 0) co_return fd;
-  int r = 0;
-  try {
-    r = co_await e.fsync(fd, false);
-  } catch (...) {
-    ::close(fd);  // cancelled: closed at once, not through the engine
-    throw;
-  }
-  co_await e.close(fd);
-  co_return r == -EINVAL ? 0 : r;
-}
-
 int sync_directory_blocking(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -errno;
@@ -171,8 +155,9 @@ Task<int> commit_replace(Replacement& r, bool durable) {
     err = co_await r.io->rename(r.temp.c_str(), r.target.c_str());
     if (err == 0) {
       r.temp.clear();
-      // The rename is done; a failure to make it durable is still reported.
-      if (durable) err = co_await sync_directory(*r.io, directory_of(r.target));
+      // The rename is done; a failure to make it durable is still reported. The directory's
+      // sync is shared with the commits into it that run at the same time.
+      if (durable) err = co_await r.io->directory_syncs().sync(*r.io, directory_of(r.target));
     }
   }
   if (err < 0) discard_replace(r);

@@ -441,3 +441,34 @@ TEST_CASE("'?' starts a query, not a pattern: glob, expand_path, cat and get tak
   // '*' and '[' still make a pattern.
   CHECK(fs->glob(nginx().url("/fs/query/data*")).size() == 2);
 }
+
+// get of a list of URLs: each lands under its own name whatever it is, so none is asked for
+// its kind first (that was a HEAD per URL, a second round of requests before any transfer).
+TEST_CASE("get of a list of URLs sends one request per URL", "[http][fs][transfer]") {
+  auto fs = make_fs();
+  TempDir tmp;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 8; ++i)
+    urls.push_back(fault_server().url("/bytes/" + std::to_string(100 + i)));
+  const int before = fault_server().requests();
+  CHECK(fs->get(urls, tmp.path.string() + "/").empty());
+  CHECK(fault_server().requests() - before == 8);
+  CHECK(stdfs::file_size(tmp.at("107")) == 107);
+}
+
+TEST_CASE("get of a list holding a directory URL makes that directory", "[http][fs][transfer]") {
+  auto fs = make_fs();
+  TempDir tmp;
+  cofs::test::write_file(nginx().root() / "fs/getlist/dir/inner.txt", "inner");
+  cofs::test::write_file(nginx().root() / "fs/getlist/file.txt", "file");
+  // The directory's transfer fails (it is a listing page); only then is it asked what it is.
+  CHECK(fs->get({nginx().url("/fs/getlist/dir"), nginx().url("/fs/getlist/file.txt")},
+                tmp.at("out") + "/")
+            .empty());
+  CHECK(stdfs::is_directory(tmp.at("out/dir")));
+  CHECK(!stdfs::exists(tmp.at("out/dir/inner.txt")));  // not recursive: the directory alone
+  CHECK(slurp(tmp.at("out/file.txt")) == "file");
+  // A missing URL in a list fails as a file, naming it.
+  CHECK_THROWS_AS(fs->get({nginx().url("/fs/getlist/missing")}, tmp.at("out") + "/"),
+                  cofs::FileNotFoundError);
+}
