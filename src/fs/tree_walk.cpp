@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <numeric>
 #include <ranges>
 #include <set>
@@ -253,8 +254,9 @@ Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, std::optional
   co_return co_await async_walk(std::move(p), WalkOptions{.maxdepth = maxdepth});
 }
 
-// The levels are listed as find's are, a level at a time and each level at once; the entries
-// are then put in os.walk's depth-first order, which does not depend on when listings arrived.
+// The levels are listed as find's are: the whole tree in one listing where the store has one
+// (do_find_below), else a level at a time and each level at once; the entries are then put in
+// os.walk's depth-first order, which does not depend on when listings arrived.
 Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, WalkOptions w) {
   std::string root = strip_protocol(p);
   const FindOptions o{.maxdepth = w.maxdepth,
@@ -271,14 +273,37 @@ Task<std::vector<WalkEntry>> FileSystem::async_walk(std::string p, WalkOptions w
   std::set<std::string> seen{root};
   std::set<FileId> visited;
   const bool follow_all = o.follow_links == FollowLinks::all;
+  // A store that lists a whole tree at once (S3) is asked once, as find asks it; its entries
+  // are then grouped by parent into the listings a level walk would have made. A failure is
+  // the root listing's, and on_error treats it as such.
+  std::optional<std::map<std::string, std::vector<FileInfo>>> by_parent;
+  try {
+    if (std::optional<std::vector<FileInfo>> all = co_await do_find_below(root)) {
+      by_parent.emplace();
+      for (FileInfo& e : *all) (*by_parent)[path::parent(e.name)].push_back(std::move(e));
+    }
+  } catch (...) {
+    if (o.on_error == OnError::raise || stops_walk(std::current_exception())) throw;
+    if (o.on_error_call) o.on_error_call(std::current_exception());
+    co_return entries;
+  }
   // The directories of the level, with the entry of the parent that named each.
   std::vector<std::string> level{root};
   std::vector<std::optional<std::size_t>> parents{std::nullopt};
   for (int depth = 1; !level.empty() && (!o.maxdepth || depth <= *o.maxdepth); ++depth) {
     // A directory skipped (visited, or not listable and omitted) has no entry of its own.
     std::vector<std::optional<std::vector<FileInfo>>> listings(level.size());
-    auto take = [&listings](std::size_t k, std::vector<FileInfo> l) { listings[k] = std::move(l); };
-    co_await list_level(level, o, false, follow_all ? &visited : nullptr, &take);
+    if (by_parent) {
+      for (std::size_t k = 0; k < level.size(); ++k) {
+        auto it = by_parent->find(level[k]);
+        listings[k] = it != by_parent->end() ? std::move(it->second) : std::vector<FileInfo>();
+      }
+    } else {
+      auto take = [&listings](std::size_t k, std::vector<FileInfo> l) {
+        listings[k] = std::move(l);
+      };
+      co_await list_level(level, o, false, follow_all ? &visited : nullptr, &take);
+    }
     std::vector<std::string> next;
     std::vector<std::optional<std::size_t>> next_parents;
     for (std::size_t k = 0; k < level.size(); ++k) {

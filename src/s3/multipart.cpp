@@ -7,6 +7,28 @@
 
 namespace cofs::s3::detail {
 
+CompletionDoc completed(const S3Client& client, const http::Response& r, const char* op,
+                        const std::string& bucket, const std::string& key, const char* what) {
+  CompletionDoc done;
+  try {
+    done = parse_completion(r.body.view());
+  } catch (const XmlError& e) {
+    throw Error({EPROTO, std::generic_category()}, op, s3_url(bucket, key),
+                std::string("malformed ") + what + " answer: " + e.what());
+  }
+  if (done.error) {
+    http::Response failed;
+    failed.status = 500;
+    failed.body = Bytes(r.body.view());
+    std::rethrow_exception(client.error_for(failed, op, bucket, key));
+  }
+  return done;
+}
+
+std::string copy_source(const Location& source) {
+  return "/" + source.bucket + "/" + uri_encode(source.key, false);
+}
+
 Task<void> Multipart::begin() {
   Call c;
   c.op = op_;
@@ -39,6 +61,32 @@ Task<void> Multipart::upload(int number, std::span<const std::byte> data) {
   etags_[number] = *etag;
 }
 
+Task<void> Multipart::copy(int number, const Location& source, std::uint64_t first,
+                           std::uint64_t last, const std::string& source_etag) {
+  Call c;
+  c.op = op_;
+  c.method = "PUT";
+  c.bucket = bucket_;
+  c.key = key_;
+  c.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
+  c.headers = {
+      {"x-amz-copy-source", copy_source(source)},
+      {"x-amz-copy-source-range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)}};
+  if (!source_etag.empty()) c.headers.emplace_back("x-amz-copy-source-if-match", source_etag);
+  c.body = std::span<const std::byte>();  // "Content-Length: 0": RGW refuses a PUT without one
+  http::Response r = co_await client_.send(std::move(c));
+  if (r.status == 412)
+    throw Error({ESTALE, std::generic_category()}, op_, s3_url(source.bucket, source.key),
+                "the source changed during the copy (its ETag is no longer " + source_etag +
+                    "): its parts would mix versions");
+  if (r.status >= 300) std::rethrow_exception(client_.error_for(r, op_, bucket_, key_));
+  CompletionDoc done = completed(client_, r, op_, bucket_, key_, "UploadPartCopy");
+  if (done.etag.empty())
+    throw Error({EPROTO, std::generic_category()}, op_, s3_url(bucket_, key_),
+                "part " + std::to_string(number) + " was copied without an ETag");
+  etags_[number] = std::move(done.etag);
+}
+
 Task<void> Multipart::complete() {
   std::string body = "<CompleteMultipartUpload>";
   for (const auto& [n, etag] : etags_) {
@@ -54,20 +102,7 @@ Task<void> Multipart::complete() {
   c.query = {{"uploadId", upload_id_}};
   c.body = std::as_bytes(std::span(body.data(), body.size()));
   http::Response r = co_await client_.send_ok(std::move(c));
-  // A 200 whose body is an <Error>: the completion failed after S3 began answering.
-  CompletionDoc done;
-  try {
-    done = parse_completion(r.body.view());
-  } catch (const XmlError& e) {
-    throw Error({EPROTO, std::generic_category()}, op_, s3_url(bucket_, key_),
-                std::string("malformed CompleteMultipartUpload answer: ") + e.what());
-  }
-  if (done.error) {
-    http::Response failed;
-    failed.status = 500;
-    failed.body = Bytes(r.body.view());
-    std::rethrow_exception(client_.error_for(failed, op_, bucket_, key_));
-  }
+  completed(client_, r, op_, bucket_, key_, "CompleteMultipartUpload");
   upload_id_.clear();
 }
 

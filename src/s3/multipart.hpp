@@ -1,5 +1,6 @@
-// A multipart upload of one object: begun (InitiateMultipartUpload), parts sent (UploadPart, in
-// any order and concurrently), then completed, or aborted so that no parts stay behind.
+// A multipart upload of one object: begun (InitiateMultipartUpload), parts sent (UploadPart, or
+// UploadPartCopy from another object; in any order and concurrently), then completed, or
+// aborted so that no parts stay behind.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,15 @@
 
 namespace cofs::s3::detail {
 
+/// The answer of CompleteMultipartUpload, CopyObject or UploadPartCopy: a 200 whose body may
+/// still be an <Error> (S3 fails a long request after it has begun answering), raised naming `op`
+/// and the object.
+CompletionDoc completed(const S3Client& client, const http::Response& r, const char* op,
+                        const std::string& bucket, const std::string& key, const char* what);
+
+/// "/bucket/key", encoded, as x-amz-copy-source names the source of a copy.
+std::string copy_source(const Location& source);
+
 class Multipart {
  public:
   Multipart(S3Client& client, const char* op, std::string bucket, std::string key)
@@ -20,6 +30,10 @@ class Multipart {
   Task<void> begin();
   /// Sends part `number` (from 1); `data` stays alive until this ends.
   Task<void> upload(int number, std::span<const std::byte> data);
+  /// Makes part `number` of bytes [first, last] of `source` (UploadPartCopy, on the server),
+  /// refused unless the source's ETag is still `source_etag`.
+  Task<void> copy(int number, const Location& source, std::uint64_t first, std::uint64_t last,
+                  const std::string& source_etag);
   Task<void> complete();
   /// Drops the upload and its parts. Never throws (an abort that fails leaves the upload to the
   /// bucket's lifecycle rules; nothing more can be done).

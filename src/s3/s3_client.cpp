@@ -24,6 +24,8 @@ bool iequal(std::string_view a, std::string_view b) {
 /// The detail of a cofs error's message ("op path (detail)" -> "detail").
 std::string detail_of(const Error& e) {
   std::string_view w = e.what();
+  const std::string reason = ": " + e.code().message();  // std::system_error's own suffix
+  if (w.ends_with(reason)) w.remove_suffix(reason.size());
   std::string prefix = e.operation();
   if (!e.path().empty()) prefix += " " + e.path();
   if (w.substr(0, prefix.size()) == prefix) w.remove_prefix(prefix.size());
@@ -224,7 +226,7 @@ http::Request S3Client::build(const Call& c, const std::optional<Credentials>& c
 
 Task<http::Response> S3Client::send(Call c) {
   requests_.fetch_add(1, std::memory_order_relaxed);
-  const std::string path = s3_url(c.bucket, c.key);
+  const std::string path = c.subject.empty() ? s3_url(c.bucket, c.key) : c.subject;
   std::optional<Credentials> creds = co_await credentials(c.op, path);
   http::Request r = build(c, creds);
   try {
@@ -236,7 +238,7 @@ Task<http::Response> S3Client::send(Call c) {
 
 Task<http::BodyStream> S3Client::stream(Call c) {
   requests_.fetch_add(1, std::memory_order_relaxed);
-  const std::string path = s3_url(c.bucket, c.key);
+  const std::string path = c.subject.empty() ? s3_url(c.bucket, c.key) : c.subject;
   std::optional<Credentials> creds = co_await credentials(c.op, path);
   http::Request r = build(c, creds);
   try {

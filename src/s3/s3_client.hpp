@@ -35,8 +35,9 @@ void check_bucket(std::string_view bucket, const char* op, std::string_view path
 /// One S3 request.
 struct Call {
   const char* op = "request";
-  std::string bucket;  // empty: the service (ListBuckets)
-  std::string key;     // empty: the bucket
+  std::string bucket;   // empty: the service (ListBuckets)
+  std::string key;      // empty: the bucket
+  std::string subject;  // the s3:// path errors name; empty: bucket and key (a listing: its prefix)
   std::string method = "GET";
   QueryParams query;
   http::Headers headers;  // x-amz-* among them are signed

@@ -41,6 +41,15 @@ std::string without_slash(std::string_view s) {
 S3FileSystem::S3FileSystem(std::shared_ptr<IoLoop> loop, S3Options options)
     : FileSystem(std::move(loop)), options_(std::move(options)) {
   if (options_.part_size < (5u << 20)) options_.part_size = 5u << 20;
+  // S3 refuses a CopyObject above 5 GiB, and a part below 5 MiB (but the last) or above 5 GiB.
+  constexpr std::uint64_t kMiB = 1 << 20;
+  constexpr std::uint64_t kGiB = 1ull << 30;
+  if (options_.copy_threshold > 5 * kGiB)
+    throw InvalidArgumentError("s3", "copy_threshold",
+                               "at most 5 GiB: S3 copies no larger object by one CopyObject");
+  if (options_.copy_part_size < 5 * kMiB || options_.copy_part_size > 5 * kGiB)
+    throw InvalidArgumentError("s3", "copy_part_size",
+                               "5 MiB to 5 GiB: S3's limits on the size of a part");
   if (options_.max_concurrent_parts == 0) options_.max_concurrent_parts = 1;
   if (options_.block_size == 0) options_.block_size = 5 << 20;
   if (options_.batch_size) set_batch_size(options_.batch_size);
@@ -86,6 +95,7 @@ Task<ListPage> list_page(S3Client& client, const char* op, std::string bucket, s
   Call c;
   c.op = op;
   c.bucket = bucket;
+  c.subject = s3_url(bucket, prefix);
   c.query = {{"list-type", "2"}, {"prefix", prefix}};
   if (delimited) c.query.emplace_back("delimiter", "/");
   if (!token.empty()) c.query.emplace_back("continuation-token", token);
@@ -256,6 +266,7 @@ Task<Bytes> S3FileSystem::do_cat_file(std::string path, std::optional<std::int64
   check_bucket(loc.bucket, "cat_file", url);
   check_key(loc.key, "cat_file", url);
   std::optional<http::ByteRange> range;
+  std::string etag;  // of the version whose size resolved the range
   const bool needs_size = (start && *start < 0 && end) || (end && *end < 0) ||
                           (start && end && *start >= 0 && *end <= *start);
   if (needs_size) {
@@ -263,6 +274,7 @@ Task<Bytes> S3FileSystem::do_cat_file(std::string path, std::optional<std::int64
     if (i.is_dir()) throw IsADirectoryError("cat_file", url, "is a directory");
     auto [s, e] = resolve_range("cat_file", url, start, end, i.size);
     if (s == e) co_return Bytes();
+    if (auto it = i.extra.find("etag"); it != i.extra.end()) etag = it->second;
     range = http::ByteRange{static_cast<std::int64_t>(s), static_cast<std::int64_t>(e)};
   } else if ((start && *start != 0) || end) {
     range = http::ByteRange{start.value_or(0), end};
@@ -273,7 +285,14 @@ Task<Bytes> S3FileSystem::do_cat_file(std::string path, std::optional<std::int64
   get.key = loc.key;
   get.range = range;
   get.buffer_size = 64 << 10;
+  // The range was measured on the version HEAD saw: only that version may answer it.
+  if (!etag.empty()) get.headers.emplace_back("If-Match", etag);
   http::Response r = co_await client_->send(std::move(get));
+  if (r.status == 412)
+    throw Error({ESTALE, std::generic_category()}, "cat_file", url,
+                "the object changed between its size was read and the range (its ETag is no "
+                "longer " +
+                    etag + ")");
   if (r.status == 416) {
     // Nothing at start (or an empty object asked for a suffix): empty at the size, an error past.
     FileInfo i = co_await do_info(path);
@@ -350,45 +369,6 @@ Task<void> S3FileSystem::do_rm_file(std::string path) {
   del.bucket = loc.bucket;
   del.key = loc.key;
   co_await client_->send_ok(std::move(del));
-}
-
-Task<void> S3FileSystem::do_cp_file(std::string src, std::string dst) {
-  Location from = split(src);
-  Location to = split(dst);
-  check_bucket(from.bucket, "cp_file", s3_url(from.bucket, from.key));
-  check_key(from.key, "cp_file", s3_url(from.bucket, from.key));
-  check_bucket(to.bucket, "cp_file", s3_url(to.bucket, to.key));
-  check_key(to.key, "cp_file", s3_url(to.bucket, to.key));
-  Call copy;
-  copy.op = "cp_file";
-  copy.method = "PUT";
-  copy.bucket = to.bucket;
-  copy.key = to.key;
-  copy.headers.emplace_back("x-amz-copy-source",
-                            "/" + from.bucket + "/" + s3::uri_encode(from.key, false));
-  http::Response r = co_await client_->send(std::move(copy));
-  if (r.status == 404) {
-    // Name the source: it is what is missing (unless the target's bucket is).
-    std::optional<FileInfo> i = co_await lookup(src, "cp_file");
-    if (!i) throw FileNotFoundError("cp_file", s3_url(from.bucket, from.key), "no such key");
-    if (i->is_dir())
-      throw IsADirectoryError("cp_file", s3_url(from.bucket, from.key), "is a directory");
-  }
-  if (r.status >= 300) std::rethrow_exception(client_->error_for(r, "cp_file", to.bucket, to.key));
-  // A 200 may still carry an error (S3 fails a long copy after it has begun answering).
-  s3::detail::CompletionDoc done;
-  try {
-    done = s3::detail::parse_completion(r.body.view());
-  } catch (const s3::detail::XmlError& e) {
-    throw Error({EPROTO, std::generic_category()}, "cp_file", s3_url(to.bucket, to.key),
-                std::string("malformed CopyObject answer: ") + e.what());
-  }
-  if (done.error) {
-    http::Response failed;
-    failed.status = 500;
-    failed.body = Bytes(r.body.view());
-    std::rethrow_exception(client_->error_for(failed, "cp_file", to.bucket, to.key));
-  }
 }
 
 // ---- buckets ------------------------------------------------------------------------------------
@@ -481,10 +461,23 @@ Task<void> S3FileSystem::do_rmdir(std::string path) {
     co_await client_->send_ok(std::move(del));
     co_return;
   }
-  // A prefix is gone once nothing is below it: rmdir only checks that it is so.
+  // A prefix is gone once nothing is below it: rmdir checks that it is so, and removes its
+  // "directory marker" (an empty object named "prefix/", as other tools make them) if any.
+  const std::string marker = loc.key + "/";
   ListPage page =
-      co_await s3::detail::list_page(*client_, "rmdir", loc.bucket, loc.key + "/", false, {}, 1);
-  if (!page.contents.empty()) throw DirectoryNotEmptyError("rmdir", url, "keys remain below it");
+      co_await s3::detail::list_page(*client_, "rmdir", loc.bucket, marker, false, {}, 2);
+  const bool only_marker = page.contents.size() == 1 && page.contents[0].key == marker;
+  if (!page.contents.empty() && !only_marker)
+    throw DirectoryNotEmptyError("rmdir", url, "keys remain below it");
+  if (only_marker) {
+    Call del;
+    del.op = "rmdir";
+    del.method = "DELETE";
+    del.bucket = loc.bucket;
+    del.key = marker;
+    co_await client_->send_ok(std::move(del));
+    co_return;
+  }
   std::optional<FileInfo> i = co_await lookup(path, "rmdir");
   if (i && i->is_file()) throw NotADirectoryError("rmdir", url, "is an object, not a directory");
 }

@@ -41,6 +41,8 @@ std::shared_ptr<FileSystem> S3FileSystem::from_options(const Options& options,
   o.part_size = static_cast<std::size_t>(byte_count(r, "part_size", o.part_size));
   o.max_concurrent_parts =
       static_cast<std::size_t>(byte_count(r, "max_concurrent_parts", o.max_concurrent_parts));
+  o.copy_threshold = byte_count(r, "copy_threshold", o.copy_threshold);
+  o.copy_part_size = byte_count(r, "copy_part_size", o.copy_part_size);
   o.block_size = static_cast<std::size_t>(byte_count(r, "block_size", o.block_size));
   o.cache_blocks = static_cast<std::size_t>(byte_count(r, "cache_blocks", o.cache_blocks));
   if (auto v = r.integer("batch_size")) o.batch_size = static_cast<BatchSize>(*v);

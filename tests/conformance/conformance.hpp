@@ -29,6 +29,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -36,6 +37,7 @@
 
 #include "cofs/cofs.hpp"
 #include "conformance/via.hpp"
+#include "support/skip.hpp"
 
 /// Says, in the test's output, that the running backend's section does not apply.
 #define NOT_APPLICABLE(message)             \
@@ -67,6 +69,9 @@ struct Backend {
 struct BackendSpec {
   std::string name;
   std::function<std::unique_ptr<Backend>()> make;
+  /// Why the backend cannot run here (its server is not installed), or nothing: its sections
+  /// are then skipped (support/skip.hpp), never failed nor passed.
+  std::function<std::optional<std::string>()> unavailable;
 };
 
 /// Defined by each test program that links the suite.
@@ -120,6 +125,17 @@ inline std::string lacking(const Backend& b, std::initializer_list<Cap> needs) {
   return out;
 }
 
+/// Records the backend's section as skipped when the backend cannot run here.
+inline bool skipped_here(const BackendSpec& spec) {
+  if (!spec.unavailable) return false;
+  std::optional<std::string> why = spec.unavailable();
+  if (!why) return false;
+  WARN("SKIPPED: " << spec.name << ": " << *why);
+  SUCCEED("skipped");
+  test::record_skip(spec.name + ": " + *why);
+  return true;
+}
+
 inline std::unique_ptr<Backend> make_backend(const BackendSpec& spec) {
   std::unique_ptr<Backend> b = spec.make();
   if (!b->seed) b->seed = b->fs;
@@ -132,6 +148,7 @@ template <class F>
 void for_each_backend(std::initializer_list<Cap> needs, F&& body) {
   for (const BackendSpec& spec : conformance_backends()) {
     DYNAMIC_SECTION(spec.name) {
+      if (skipped_here(spec)) continue;
       std::unique_ptr<Backend> b = make_backend(spec);
       if (std::string missing = lacking(*b, needs); !missing.empty()) {
         NOT_APPLICABLE(spec.name << " has no " << missing);
@@ -165,6 +182,7 @@ template <class Body>
 void run_both(std::initializer_list<Cap> needs, Body body) {
   for (const BackendSpec& spec : conformance_backends()) {
     DYNAMIC_SECTION(spec.name) {
+      if (skipped_here(spec)) continue;
       // Each run of the test case enters one leaf section: this backend is fresh for it.
       std::unique_ptr<Backend> b = make_backend(spec);
       if (std::string missing = lacking(*b, needs); !missing.empty()) {

@@ -181,3 +181,18 @@ TEST_CASE("from_options refuses a key without a secret and unknown options", "[s
   CHECK(fs->strip_protocol("s3a://bucket/a/b/") == "bucket/a/b");
   CHECK(fs->unstrip_protocol("bucket/a") == "s3://bucket/a");
 }
+
+TEST_CASE("no credentials anywhere is a PermissionError naming the call, the path and the places",
+          "[s3][credentials]") {
+  AwsEnv env;
+  env.set("AWS_SHARED_CREDENTIALS_FILE", env.write("none-credentials", ""));
+  env.set("AWS_CONFIG_FILE", env.write("none-config", ""));
+  cofs::S3Options o;
+  o.endpoint_url = "http://127.0.0.1:1";  // never reached: the credentials are asked first
+  auto fs = std::make_shared<cofs::S3FileSystem>(nullptr, o);
+  CHECK_THROWS_AS(fs->cat_file("s3://bucket/key"), cofs::PermissionError);
+  CHECK_THROWS_WITH(fs->cat_file("s3://bucket/key"),
+                    Catch::StartsWith("cat_file s3://bucket/key") &&
+                        Catch::Contains("no S3 credentials") &&
+                        Catch::Contains("AWS_ACCESS_KEY_ID"));
+}

@@ -49,9 +49,16 @@ struct COFS_API S3Options {
   std::uint64_t multipart_threshold = 8 << 20;  // put_file above this uploads in parts
   std::size_t part_size = 8 << 20;              // at least 5 MiB (S3's minimum)
   std::size_t max_concurrent_parts = 4;         // memory: part_size x this per upload
-  std::size_t block_size = 5 << 20;             // read block of opened files
-  std::size_t cache_blocks = 4;                 // blocks an opened file keeps (LRU)
-  std::optional<BatchSize> batch_size;          // of bulk calls; unset: the configured default
+  /// cp_file of an object larger than this copies it in parts (UploadPartCopy, on the server,
+  /// max_concurrent_parts at once) instead of one CopyObject, which S3 refuses above 5 GiB.
+  /// At most 5 GiB.
+  std::uint64_t copy_threshold = 5ull << 30;
+  /// A part of such a copy: 5 MiB to 5 GiB (S3's limits); larger when an object would need
+  /// more than 10,000 parts (S3's limit).
+  std::uint64_t copy_part_size = 512ull << 20;
+  std::size_t block_size = 5 << 20;     // read block of opened files
+  std::size_t cache_blocks = 4;         // blocks an opened file keeps (LRU)
+  std::optional<BatchSize> batch_size;  // of bulk calls; unset: the configured default
 };
 
 /// An upload in progress (ListMultipartUploads).
@@ -62,11 +69,14 @@ struct COFS_API MultipartUpload {
 
 class COFS_API S3FileSystem : public FileSystem {
  public:
+  /// Throws InvalidArgumentError for options outside S3's limits (copy_threshold,
+  /// copy_part_size).
   explicit S3FileSystem(std::shared_ptr<IoLoop> loop = nullptr, S3Options options = {});
   ~S3FileSystem() override;
 
   /// String options: endpoint_url, region, path_style, profile, key, secret, token, anonymous,
-  /// multipart_threshold, part_size, max_concurrent_parts, block_size, cache_blocks, batch_size,
+  /// multipart_threshold, part_size, max_concurrent_parts, copy_threshold, copy_part_size,
+  /// block_size, cache_blocks, batch_size,
   /// and the HTTP client's connect_timeout, timeout, retries, retry_backoff, retry_backoff_max,
   /// retry_after_max, retry_deadline, max_host_connections, verify_tls, ca_file, proxy.
   static std::shared_ptr<FileSystem> from_options(const Options& options,
@@ -120,6 +130,8 @@ class COFS_API S3FileSystem : public FileSystem {
   friend class s3::detail::S3Client;
   Task<std::optional<FileInfo>> lookup(std::string path, const char* operation);
   Task<std::vector<FileInfo>> list_buckets(const char* operation);
+  /// cp_file of an object of `size` bytes by UploadPartCopy, each part If-Match `etag`.
+  Task<void> copy_in_parts(std::string src, std::string dst, std::uint64_t size, std::string etag);
 
   S3Options options_;
   std::unique_ptr<s3::detail::S3Client> client_;

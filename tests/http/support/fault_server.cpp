@@ -350,6 +350,19 @@ void FaultServer::serve(int fd) {
         page += "<a href=\"f" + std::to_string(i) + "\">f" + std::to_string(i) + "</a>\n";
       page += "</body></html>\n";
       reply(200, "OK", page, "Content-Type: text/html\r\n");
+    } else if (route == "s3list" && p.size() == 2) {
+      // An S3 ListObjectsV2 answer that breaks: "badxml" with a wrong end tag, "cutxml" cut off
+      // after whole entries (any other name: a good page of the same two keys).
+      std::string page =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>" + p[1] +
+          "</Name><IsTruncated>false</IsTruncated><Contents><Key>dir/a</Key><Size>1</Size>"
+          "</Contents><Contents><Key>dir/b</Key><Size>2</Size>";
+      if (p[1] == "badxml") {
+        page += "</Content></ListBucketResult>";
+      } else if (p[1] != "cutxml") {
+        page += "</Contents></ListBucketResult>";
+      }
+      reply(200, "OK", page, "Content-Type: application/xml\r\n");
     } else if (route == "echo") {
       reply(200, "OK", head_text, "Content-Type: text/plain\r\n");
     } else {

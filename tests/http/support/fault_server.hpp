@@ -27,6 +27,8 @@
 //   /delay/<ms>/<n>            waits ms before answering as /bytes/<n>
 //   /retryafter/<key>/<s>      always 429 with Retry-After: s (counted under key)
 //   /listing/<n>               an HTML page of n links f0 ... f<n-1>
+//   /s3list/<bucket>           an S3 ListObjectsV2 page (keys dir/a, dir/b); for bucket badxml
+//                              with a wrong end tag, for cutxml cut off mid-document
 #pragma once
 
 #include <atomic>

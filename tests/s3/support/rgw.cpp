@@ -21,12 +21,18 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 namespace {
 
-constexpr const char* kMon = "/usr/bin/ceph-mon";
-constexpr const char* kOsd = "/usr/bin/ceph-osd";
-constexpr const char* kRadosgw = "/usr/bin/radosgw";
-constexpr const char* kMonmaptool = "/usr/bin/monmaptool";
-constexpr const char* kOsdmaptool = "/usr/bin/osdmaptool";
-constexpr const char* kAdmin = "/usr/bin/radosgw-admin";
+// Ceph's programs, in /usr/bin unless COFS_CEPH_BINDIR names another directory (a directory
+// without them stands for a machine without Ceph: every S3 test then skips).
+std::string ceph_program(const char* name) {
+  const char* dir = std::getenv("COFS_CEPH_BINDIR");
+  return std::string(dir != nullptr && *dir != '\0' ? dir : "/usr/bin") + "/" + name;
+}
+const std::string kMon = ceph_program("ceph-mon");
+const std::string kOsd = ceph_program("ceph-osd");
+const std::string kRadosgw = ceph_program("radosgw");
+const std::string kMonmaptool = ceph_program("monmaptool");
+const std::string kOsdmaptool = ceph_program("osdmaptool");
+const std::string kAdmin = ceph_program("radosgw-admin");
 constexpr const char* kCurl = "/usr/bin/curl";
 constexpr const char* kDirPrefix = "cofs-rgw-";
 constexpr auto kCommandTimeout = 60s;
@@ -168,7 +174,8 @@ Rgw::Credentials Rgw::wrong_secret() {
 }
 
 std::optional<std::string> Rgw::unavailable() {
-  for (const char* p : {kMon, kOsd, kRadosgw, kMonmaptool, kOsdmaptool, kAdmin, kCurl}) {
+  for (const std::string& p :
+       {kMon, kOsd, kRadosgw, kMonmaptool, kOsdmaptool, kAdmin, std::string(kCurl)}) {
     if (!is_executable(p)) {
       return std::string(
                  "the S3 tests need a Ceph RADOS Gateway (Debian packages radosgw, "
