@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,14 @@ double peak_rss_mib() {
     if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
   }
   return 0;
+}
+
+/// CPU seconds (user + system) of this process, all its threads.
+double cpu_self() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
 /// A command line peer's run: wall time and peak RSS (wait4), its output thrown away.
@@ -131,7 +140,12 @@ Timed best_run(int runs, const std::vector<std::string>& argv,
 
 /// Runs this program again with `args`; returns (seconds, peak RSS in MiB) as it reports them,
 /// so that each large transfer's memory is measured alone.
-std::pair<double, double> child(const std::vector<std::string>& args) {
+struct ChildRun {
+  double seconds = 0;
+  double rss_mib = 0;
+  double cpu_seconds = 0;  // the child's own (all its threads)
+};
+ChildRun child(const std::vector<std::string>& args) {
   std::vector<std::string> argv{stdfs::read_symlink("/proc/self/exe").string(), "--child"};
   argv.insert(argv.end(), args.begin(), args.end());
   PeerResult r = bench::run_program(argv);
@@ -139,7 +153,7 @@ std::pair<double, double> child(const std::vector<std::string>& args) {
     std::fprintf(stderr, "child %s failed: %s\n", args[0].c_str(), r.note.c_str());
     std::exit(1);
   }
-  return {r["seconds"], r["rss_mib"]};
+  return {r["seconds"], r["rss_mib"], r["cpu_s"]};
 }
 
 int child_main(char** argv) {
@@ -150,12 +164,12 @@ int child_main(char** argv) {
     fs->put_file(argv[4], argv[5]);
     const double s = seconds_since(t0);
     if (fs->size(argv[5]) != stdfs::file_size(argv[4])) return 2;
-    std::printf("RESULT seconds=%.4f rss_mib=%.1f\n", s, peak_rss_mib());
+    std::printf("RESULT seconds=%.4f rss_mib=%.1f cpu_s=%.3f\n", s, peak_rss_mib(), cpu_self());
   } else if (what == "get_file") {  // ENDPOINT RPATH LPATH SIZE
     fs->get_file(argv[4], argv[5]);
     const double s = seconds_since(t0);
     if (stdfs::file_size(argv[5]) != std::stoull(argv[6])) return 2;
-    std::printf("RESULT seconds=%.4f rss_mib=%.1f\n", s, peak_rss_mib());
+    std::printf("RESULT seconds=%.4f rss_mib=%.1f cpu_s=%.3f\n", s, peak_rss_mib(), cpu_self());
   } else {
     return 2;
   }
@@ -191,6 +205,42 @@ void configure_peers(const Rgw& rgw, const std::string& dir) {
   // with one (its transport cannot load it).
   ::unsetenv("AWS_CA_BUNDLE");
 }
+
+/// CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; 14 and 15 are utime and stime
+    if (i == 14) utime = std::atof(f.c_str());
+    if (i == 15) {
+      stime = std::atof(f.c_str());
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// Where the CPU time of a phase went: this process (cofs), radosgw, the OSD and the monitor.
+struct CpuSplit {
+  std::vector<pid_t> pids;  // this process first, then the daemons
+  std::vector<double> at_start;
+  explicit CpuSplit(const Rgw& rgw) : pids{::getpid()} {
+    for (pid_t p : rgw.pids()) pids.push_back(p);
+    for (pid_t p : pids) at_start.push_back(cpu_seconds(p));
+  }
+  std::string report(double wall) const {
+    static const char* names[] = {"cofs", "radosgw", "ceph-osd", "ceph-mon"};
+    std::string out = fmt::format("wall {:.2f} s; CPU", wall);
+    for (std::size_t i = 0; i < pids.size() && i < 4; ++i)
+      out += fmt::format(" {} {:.2f} s", names[i], cpu_seconds(pids[i]) - at_start[i]);
+    return out;
+  }
+};
 
 void print_row(const std::string& what, double cofs, double other, const std::string& unit,
                bool higher_is_better = true) {
@@ -273,10 +323,13 @@ int main(int argc, char** argv) {
 
   // ---- many small objects --------------------------------------------------------------------
   double cofs_cat = 1e9;
+  std::string cat_cpu;
   for (int round = 0; round < 3; ++round) {  // the first opens the connections
+    CpuSplit cpu(rgw);
     auto t0 = Clock::now();
     cofs::CatResult r = fs->cat(small_paths, {.batch_size = 64});
     const double s = seconds_since(t0);
+    if (round > 0 && s < cofs_cat) cat_cpu = cpu.report(s);
     for (auto& [p, o] : r) {
       if (!o.ok() || o->size() != 4096) {
         std::fprintf(stderr, "bad result for %s\n", p.c_str());
@@ -331,13 +384,24 @@ int main(int argc, char** argv) {
   // ---- one large object, both ways -----------------------------------------------------------
   const std::string size_arg = std::to_string(big_size);
   std::pair<double, double> put{1e9, 0}, get{1e9, 0};
+  std::string put_cpu, get_cpu;
+  // Where a transfer's time went: the child's CPU in place of this process's.
+  auto split = [](const CpuSplit& cpu, const ChildRun& c) {
+    std::string r = cpu.report(c.seconds);
+    return r.replace(r.find("cofs "), r.find(" s", r.find("cofs ")) - r.find("cofs "),
+                     fmt::format("cofs {:.2f}", c.cpu_seconds));
+  };
   for (int round = 0; round < 2; ++round) {
-    auto p = child({"put_file", endpoint, big_local, bucket + "/big/cofs"});
-    put.first = std::min(put.first, p.first);
-    put.second = std::max(put.second, p.second);
-    auto g = child({"get_file", endpoint, big_source, dir + "/cofs.bin", size_arg});
-    get.first = std::min(get.first, g.first);
-    get.second = std::max(get.second, g.second);
+    CpuSplit put_split(rgw);
+    ChildRun p = child({"put_file", endpoint, big_local, bucket + "/big/cofs"});
+    if (p.seconds < put.first) put_cpu = split(put_split, p);
+    put.first = std::min(put.first, p.seconds);
+    put.second = std::max(put.second, p.rss_mib);
+    CpuSplit get_split(rgw);
+    ChildRun g = child({"get_file", endpoint, big_source, dir + "/cofs.bin", size_arg});
+    if (g.seconds < get.first) get_cpu = split(get_split, g);
+    get.first = std::min(get.first, g.seconds);
+    get.second = std::max(get.second, g.rss_mib);
     stdfs::remove(dir + "/cofs.bin");
   }
   const std::string peer_out = dir + "/peer.bin";
@@ -390,6 +454,7 @@ int main(int argc, char** argv) {
   peer_row(cat_what + " vs boto3, 64 threads (to memory)", n / cofs_cat, boto3_cat, n, "/s", true);
   print_row(fmt::format("cofs get of the {} objects to files vs cofs cat", small), n / cofs_get,
             n / cofs_cat, "/s");
+  fmt::print("{:<62} {}\n", "  where the best cofs cat's time went:", cat_cpu);
   const std::string find_what = fmt::format("find over {} keys", n_keys);
   timed_row(find_what + " vs aws s3 ls --recursive", cofs_find * 1e3, aws_find, 1, " ms", false);
   peer_row(find_what + " vs boto3 paginator", cofs_find * 1e3, boto3_find, 1, " ms", false);
@@ -401,6 +466,8 @@ int main(int argc, char** argv) {
   timed_row(get_what + " vs aws s3 cp", mib / get.first, aws_get, mib, " MiB/s", true);
   timed_row(get_what + " vs rclone copyto", mib / get.first, rclone_get, mib, " MiB/s", true);
   peer_row(get_what + " vs boto3 download_file", mib / get.first, boto3_get, mib, " MiB/s", true);
+  fmt::print("{:<62} {}\n", "  where the best cofs put_file's time went:", put_cpu);
+  fmt::print("{:<62} {}\n", "  where the best cofs get_file's time went:", get_cpu);
   fmt::print("{:<62} {:9.1f} MiB  (target {:.0f} MiB; aws {:.0f}, rclone {:.0f}, boto3 {:.0f})\n",
              "peak RSS of put_file", put.second, put_budget, aws_put.rss_mib, rclone_put.rss_mib,
              boto3_put["vmhwm_kib"] / 1024);
