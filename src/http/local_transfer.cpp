@@ -92,13 +92,17 @@ Task<void> store_chunk(AsyncFile& out, std::span<const std::byte> chunk, const s
 
 }  // namespace
 
-Task<void> store_body(BodyStream& body, AsyncFile& out, const std::string& lpath, Callback* cb) {
+Task<void> append_body(BodyStream& body, AsyncFile& out, const std::string& lpath, Callback* cb) {
   for (;;) {
     std::span<const std::byte> chunk = co_await body.next(kChunk);
     if (chunk.empty()) break;
     co_await store_chunk(out, chunk, lpath);
     if (cb) cb->relative_update(chunk.size());
   }
+}
+
+Task<void> store_body(BodyStream& body, AsyncFile& out, const std::string& lpath, Callback* cb) {
+  co_await append_body(body, out, lpath, cb);
   co_await store_chunk(out, {}, lpath);
 }
 

@@ -45,5 +45,9 @@ class COFS_API UploadSource {
 /// chunk to `cb`; a failure names get_file and `lpath`.
 COFS_API Task<void> store_body(BodyStream& body, AsyncFile& out, const std::string& lpath,
                                Callback* cb);
+/// store_body without the close: one of several bodies written to `out` one after another (the
+/// ranged parts of S3's get_file).
+COFS_API Task<void> append_body(BodyStream& body, AsyncFile& out, const std::string& lpath,
+                                Callback* cb);
 
 }  // namespace cofs::http::detail

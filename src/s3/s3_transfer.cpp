@@ -15,6 +15,7 @@
 #include "cofs/s3/s3_fs.hpp"
 #include "http/local_transfer.hpp"
 #include "multipart.hpp"
+#include "ranged_get.hpp"
 #include "s3_client.hpp"
 #include "s3_util.hpp"
 #include "xml.hpp"
@@ -102,12 +103,20 @@ Task<void> S3FileSystem::do_get_file(std::string rpath, std::string lpath, Callb
   const std::string url = s3_url(loc.bucket, loc.key);
   check_bucket(loc.bucket, "get_file", url);
   check_key(loc.key, "get_file", url);
-  Call get;
-  get.op = "get_file";
-  get.bucket = loc.bucket;
-  get.key = loc.key;
-  get.buffer_size = 256 << 10;
-  http::BodyStream s = co_await client_->stream(std::move(get));
+  // The first part's range: its answer gives the size, and a larger object's other parts follow
+  // concurrently (ranged_get.hpp). An empty object has no range to give (416): asked again whole.
+  const std::uint64_t part = std::max<std::uint64_t>(options_.part_size, 1);
+  auto open_stream = [&](bool ranged) {
+    Call get;
+    get.op = "get_file";
+    get.bucket = loc.bucket;
+    get.key = loc.key;
+    get.buffer_size = 256 << 10;
+    if (ranged) get.range = http::ByteRange{0, static_cast<std::int64_t>(part)};
+    return client_->stream(std::move(get));
+  };
+  http::BodyStream s = co_await open_stream(true);
+  if (s.response().status == 416) s = co_await open_stream(false);
   if (s.response().status >= 300) {
     Bytes body = co_await s3::detail::read_all(s);
     if (s.response().status == 404) {
@@ -118,11 +127,23 @@ Task<void> S3FileSystem::do_get_file(std::string rpath, std::string lpath, Callb
     std::rethrow_exception(client_->error_for(
         s.response().status, body.view(), s.response().headers, "get_file", loc.bucket, loc.key));
   }
-  FileInfo head = s3::detail::object_info(rpath, s.response());
-  if (cb) cb->set_size(head.size_known ? std::optional(head.size) : std::nullopt);
+  const std::optional<std::uint64_t> size = s3::detail::object_size(s.response());
+  if (cb) cb->set_size(size);
   // Written whole or not at all (the local backend's atomic writer).
   std::unique_ptr<AsyncFile> out = co_await open_get_target(lpath);
-  co_await http::detail::store_body(s, *out, lpath, cb);
+  if (!size || *size <= part) {
+    co_await http::detail::store_body(s, *out, lpath, cb);
+    co_return;
+  }
+  s3::detail::PartedGet g;
+  g.bucket = loc.bucket;
+  g.key = loc.key;
+  g.lpath = lpath;
+  g.size = *size;
+  if (const std::string* etag = s.response().header("ETag")) g.etag = *etag;
+  g.part = part;
+  g.in_flight = std::max<std::size_t>(options_.max_concurrent_parts, 1);
+  co_await s3::detail::get_in_parts(*client_, std::move(g), std::move(s), *out, cb);
 }
 
 namespace {
