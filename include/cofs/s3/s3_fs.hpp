@@ -47,8 +47,9 @@ struct COFS_API S3Options {
   bool anonymous = false;  // unsigned requests (public buckets)
 
   std::uint64_t multipart_threshold = 8 << 20;  // put_file above this uploads in parts
-  std::size_t part_size = 8 << 20;              // at least 5 MiB (S3's minimum)
-  std::size_t max_concurrent_parts = 4;         // memory: part_size x this per upload
+  std::size_t part_size = 8 << 20;              // at least 5 MiB (S3's minimum); get_file's range
+  std::size_t max_concurrent_parts = 4;         // memory: part_size x this per upload; get_file's
+                                                // ranged GETs open at once
   std::size_t block_size = 5 << 20;             // read block of opened files
   std::size_t cache_blocks = 4;                 // blocks an opened file keeps (LRU)
   std::optional<BatchSize> batch_size;          // of bulk calls; unset: the configured default
