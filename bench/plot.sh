@@ -80,7 +80,7 @@ set terminal svg size 1300,$((100 + 26 * count)) font "sans,11" background "whit
 set termoption noenhanced
 set output "$out/headline.svg"
 set datafile separator "\t"
-set title "cofs against fsspec and aiofiles, same data, same run: times faster (peak RSS: times smaller)"
+set title "cofs against the peers (fsspec, aiofiles; for S3 awscli, rclone, boto3), same data, same run: times faster (peak RSS: times smaller)"
 set xlabel "times better than the peer (log scale; 1 = equal)"
 set style fill solid 0.9 border -1
 set grid xtics

@@ -11,7 +11,9 @@
 //     paginator.
 // The peers are Debian's awscli 2.9 (/usr/bin/aws; max_concurrent_requests 64 in a private
 // AWS_CONFIG_FILE), rclone 1.60 (a remote configured by RCLONE_CONFIG_RGW_* variables) and
-// python3-boto3 (bench/peers/boto3_s3.py).
+// python3-boto3 (bench/peers/boto3_s3.py). The contenders of a row take turns, round after round
+// (best of each), so that the moving load of a shared machine falls on all of them alike; each
+// row also prints where cofs's best run's time went (CPU of cofs, radosgw, the OSD).
 // Usage: bench_s3 [--small N] [--keys N] [--big-mib M] [--results FILE] [--no-peers]
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -264,7 +266,7 @@ int main(int argc, char** argv) {
   const std::uint64_t big_size = big_mib << 20;
   // memstore keeps every object in the OSD's memory, and RGW frees an overwritten or deleted
   // multipart object's parts only at its garbage collection (hours later): room for every
-  // large upload of the run (cofs 2, aws 2, rclone 2, boto3 1, the source) and the small keys.
+  // large upload of the run (two each of cofs, aws, rclone, boto3; the source) and the small keys.
   Rgw::Options ro;
   ro.memstore_bytes = std::max<std::uint64_t>(4ull << 30, big_size * 10 + (1ull << 30));
   auto t_start = Clock::now();
@@ -322,46 +324,58 @@ int main(int argc, char** argv) {
   fmt::print("data stored in {:.1f} s\n", seconds_since(t_start));
 
   // ---- many small objects --------------------------------------------------------------------
-  double cofs_cat = 1e9;
-  std::string cat_cpu;
-  for (int round = 0; round < 3; ++round) {  // the first opens the connections
-    CpuSplit cpu(rgw);
-    auto t0 = Clock::now();
-    cofs::CatResult r = fs->cat(small_paths, {.batch_size = 64});
-    const double s = seconds_since(t0);
-    if (round > 0 && s < cofs_cat) cat_cpu = cpu.report(s);
-    for (auto& [p, o] : r) {
-      if (!o.ok() || o->size() != 4096) {
-        std::fprintf(stderr, "bad result for %s\n", p.c_str());
-        return 1;
-      }
-    }
-    if (round > 0) cofs_cat = std::min(cofs_cat, s);
-  }
+  // The contenders take turns, three rounds (best of each): the load of this shared machine
+  // moves within minutes, and turns give each the same spells of it.
   const std::string get_dir = dir + "/get";
   auto fresh_get_dir = [&] {
     stdfs::remove_all(get_dir);
     stdfs::create_directories(get_dir);
   };
-  double cofs_get = 1e9;
-  for (int round = 0; round < 2; ++round) {
+  auto cofs_cat_once = [&] {
+    auto t0 = Clock::now();
+    cofs::CatResult r = fs->cat(small_paths, {.batch_size = 64});
+    const double s = seconds_since(t0);
+    for (auto& [p, o] : r) {
+      if (!o.ok() || o->size() != 4096) {
+        std::fprintf(stderr, "bad result for %s\n", p.c_str());
+        std::exit(1);
+      }
+    }
+    return s;
+  };
+  cofs_cat_once();  // opens the connections
+  const Timed no_run{0, 0, false, "--no-peers"};
+  PeerResult no_peer{PeerResult::unavailable, "--no-peers", {}, 0};
+  double cofs_cat = 1e9, cofs_get = 1e9;
+  std::string cat_cpu;
+  Timed aws_cat = no_run, rclone_cat = no_run;
+  PeerResult boto3_cat = no_peer;
+  auto keep_best = [](Timed& best, const Timed& t, int round) {
+    if (round == 0 || !best.ok || !t.ok || t.seconds < best.seconds) best = t;
+  };
+  for (int round = 0; round < 3; ++round) {
+    CpuSplit cpu(rgw);
+    const double s = cofs_cat_once();
+    if (s < cofs_cat) cat_cpu = cpu.report(s);
+    cofs_cat = std::min(cofs_cat, s);
     fresh_get_dir();
     auto t0 = Clock::now();
     fs->get(bucket + "/small", get_dir + "/", {.recursive = true, .batch_size = 64});
     cofs_get = std::min(cofs_get, seconds_since(t0));
+    if (!peers) continue;
+    keep_best(
+        aws_cat,
+        best_run(1, aws_cmd({"cp", "--recursive", bucket + "/small/", get_dir}), fresh_get_dir),
+        round);
+    keep_best(rclone_cat,
+              best_run(1, {"rclone", "copy", "--transfers", "64", "rgw:bench/small", get_dir},
+                       fresh_get_dir),
+              round);
+    PeerResult b = bench::run_peer("boto3_s3.py", {"cat", "1", "64", kBucket, key_list});
+    if (round == 0 || !b.ok_() || (boto3_cat.ok_() && b["seconds"] < boto3_cat["seconds"]))
+      boto3_cat = b;
   }
-  const Timed no_run{0, 0, false, "--no-peers"};
-  Timed aws_cat = peers ? best_run(2, aws_cmd({"cp", "--recursive", bucket + "/small/", get_dir}),
-                                   fresh_get_dir)
-                        : no_run;
-  Timed rclone_cat =
-      peers ? best_run(2, {"rclone", "copy", "--transfers", "64", "rgw:bench/small", get_dir},
-                       fresh_get_dir)
-            : no_run;
   stdfs::remove_all(get_dir);
-  PeerResult no_peer{PeerResult::unavailable, "--no-peers", {}, 0};
-  PeerResult boto3_cat =
-      peers ? bench::run_peer("boto3_s3.py", {"cat", "2", "64", kBucket, key_list}) : no_peer;
 
   // ---- find over n_keys keys -----------------------------------------------------------------
   double cofs_find = 1e9;
@@ -391,43 +405,50 @@ int main(int argc, char** argv) {
     return r.replace(r.find("cofs "), r.find(" s", r.find("cofs ")) - r.find("cofs "),
                      fmt::format("cofs {:.2f}", c.cpu_seconds));
   };
+  const std::string peer_out = dir + "/peer.bin";
+  auto drop_out = [&] { stdfs::remove(peer_out); };
+  Timed aws_put = no_run, rclone_put = no_run, aws_get = no_run, rclone_get = no_run;
+  PeerResult boto3_put = no_peer, boto3_get = no_peer;
+  auto keep_peer = [](PeerResult& best, const PeerResult& r, int round) {
+    if (round == 0 || !best.ok_() || !r.ok_() || r["seconds"] < best["seconds"]) best = r;
+  };
+  // In turns, as the small objects (each upload to a key of its own: rclone skips a copy whose
+  // target is already there with the same size and time).
   for (int round = 0; round < 2; ++round) {
     CpuSplit put_split(rgw);
     ChildRun p = child({"put_file", endpoint, big_local, bucket + "/big/cofs"});
     if (p.seconds < put.first) put_cpu = split(put_split, p);
     put.first = std::min(put.first, p.seconds);
     put.second = std::max(put.second, p.rss_mib);
+    if (peers) {
+      const std::string key = fmt::format("big/peer{}", round);
+      keep_best(aws_put, best_run(1, aws_cmd({"cp", big_local, bucket + "/" + key + "-aws"})),
+                round);
+      keep_best(rclone_put,
+                best_run(1, {"rclone", "copyto", big_local, "rgw:bench/" + key + "-rclone"}),
+                round);
+      keep_peer(boto3_put,
+                bench::run_peer("boto3_s3.py", {"put_file", big_local, kBucket, key + "-boto3"}),
+                round);
+    }
     CpuSplit get_split(rgw);
     ChildRun g = child({"get_file", endpoint, big_source, dir + "/cofs.bin", size_arg});
     if (g.seconds < get.first) get_cpu = split(get_split, g);
     get.first = std::min(get.first, g.seconds);
     get.second = std::max(get.second, g.rss_mib);
     stdfs::remove(dir + "/cofs.bin");
+    if (peers) {
+      keep_best(aws_get, best_run(1, aws_cmd({"cp", big_source, peer_out}), drop_out), round);
+      keep_best(rclone_get,
+                best_run(1, {"rclone", "copyto", "rgw:bench/big/source", peer_out}, drop_out),
+                round);
+      drop_out();
+      keep_peer(
+          boto3_get,
+          bench::run_peer("boto3_s3.py", {"get_file", kBucket, "big/source", peer_out, size_arg}),
+          round);
+    }
   }
-  const std::string peer_out = dir + "/peer.bin";
-  auto drop_out = [&] { stdfs::remove(peer_out); };
-  Timed aws_put = peers ? best_run(2, aws_cmd({"cp", big_local, bucket + "/big/aws"})) : no_run;
-  // rclone skips a copy whose target is already there with the same size and time: each run
-  // to a fresh key.
-  Timed rclone_put = no_run;
-  for (int round = 0; peers && round < 2; ++round) {
-    Timed t =
-        best_run(1, {"rclone", "copyto", big_local, fmt::format("rgw:bench/big/rclone{}", round)});
-    if (!t.ok || round == 0 || t.seconds < rclone_put.seconds) rclone_put = t;
-    if (!t.ok) break;
-  }
-  Timed aws_get = peers ? best_run(2, aws_cmd({"cp", big_source, peer_out}), drop_out) : no_run;
-  Timed rclone_get =
-      peers ? best_run(2, {"rclone", "copyto", "rgw:bench/big/source", peer_out}, drop_out)
-            : no_run;
-  drop_out();
-  PeerResult boto3_put =
-      peers ? bench::run_peer("boto3_s3.py", {"put_file", big_local, kBucket, "big/boto3"})
-            : no_peer;
-  PeerResult boto3_get =
-      peers
-          ? bench::run_peer("boto3_s3.py", {"get_file", kBucket, "big/source", peer_out, size_arg})
-          : no_peer;
   stdfs::remove_all(dir);
   const cofs::S3Options defaults;
   const double put_budget =

@@ -47,8 +47,9 @@ struct COFS_API S3Options {
   bool anonymous = false;  // unsigned requests (public buckets)
 
   std::uint64_t multipart_threshold = 8 << 20;  // put_file above this uploads in parts
-  std::size_t part_size = 8 << 20;              // at least 5 MiB (S3's minimum)
-  std::size_t max_concurrent_parts = 4;         // memory: part_size x this per upload
+  std::size_t part_size = 8 << 20;              // at least 5 MiB (S3's minimum); get_file's range
+  std::size_t max_concurrent_parts = 4;         // memory: part_size x this per upload; get_file's
+                                                // ranged GETs open at once
   /// cp_file of an object larger than this copies it in parts (UploadPartCopy, on the server,
   /// max_concurrent_parts at once) instead of one CopyObject, which S3 refuses above 5 GiB.
   /// At most 5 GiB.
