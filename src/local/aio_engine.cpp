@@ -375,7 +375,10 @@ Task<int> AioEngine::read_file(const char* path, Bytes& out) {
   AioOp pair(*this, {fd, out.data(), size, 0}, {fd, &probe, 1, size});
   long n = co_await pair;
   long more = pair.second();
-  if (n == static_cast<long>(size) && more == 0) co_return 0;
+  if (n == static_cast<long>(size) && more == 0) {
+    batch_.close_later(o.fd.release());  // off the loop's thread, with the next reads' steps
+    co_return 0;
+  }
   if (n < 0) co_return static_cast<int>(n);
   if (more < 0) co_return static_cast<int>(more);
   // It shrank or grew since the fstat: read it by its size now, as the general path does.

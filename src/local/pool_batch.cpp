@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include "cofs/backend/loop.hpp"
 #include "cofs/runtime/thread_pool.hpp"
 
@@ -23,7 +25,8 @@ struct PoolBatch::State {
   std::mutex mutex;
   Op* head = nullptr;  // queued, not yet taken
   Op* tail = nullptr;
-  unsigned jobs = 0;  // jobs submitted to the pool and not yet finished
+  std::vector<int> closes;  // descriptors to close, taken by the next job round
+  unsigned jobs = 0;        // jobs submitted to the pool and not yet finished
 
   State(IoLoop& l, unsigned n) : loop(l), max_jobs(n) {}
 
@@ -43,18 +46,25 @@ struct PoolBatch::State {
     Op* done_head = nullptr;
     Op* done_tail = nullptr;
     unsigned held = 0;
+    std::vector<int> closes;
     for (;;) {
       Op* op;
       {
         std::lock_guard lock(self->mutex);
+        if (!self->closes.empty()) closes.swap(self->closes);
         op = self->head;
-        if (op == nullptr) {
+        if (op == nullptr && closes.empty()) {
           --self->jobs;  // under the lock that saw the queue empty: a later enqueue starts a job
           break;
         }
-        unlink(op, self->head, self->tail);
-        op->where_ = Op::Where::taken;
+        if (op != nullptr) {
+          unlink(op, self->head, self->tail);
+          op->where_ = Op::Where::taken;
+        }
       }
+      for (int fd : closes) ::close(fd);
+      closes.clear();
+      if (op == nullptr) continue;
       if (!op->skip_.load(std::memory_order_acquire)) {
         op->run_blocking();
         op->ran_ = true;
@@ -100,8 +110,24 @@ void PoolBatch::add(Op* op) {
 bool PoolBatch::take_back(Op* op) {
   if (op->where_ != Op::Where::turn) return false;
   State::unlink(op, turn_head_, turn_tail_);
-  if (turn_head_ == nullptr && hand_over_.armed()) backend::cancel_timer(state_->loop, hand_over_);
+  if (turn_head_ == nullptr) {
+    if (hand_over_.armed()) backend::cancel_timer(state_->loop, hand_over_);
+    for (int fd : turn_closes_) ::close(fd);
+    turn_closes_.clear();
+  }
   return true;
+}
+
+void PoolBatch::close_later(int fd) noexcept {
+  // Only with steps to go with: then the timer is armed and the filesystem alive until it fires.
+  if (turn_head_ != nullptr) {
+    try {
+      turn_closes_.push_back(fd);
+      return;
+    } catch (...) {
+    }
+  }
+  ::close(fd);
 }
 
 void PoolBatch::hand_over() noexcept {
@@ -113,6 +139,12 @@ void PoolBatch::hand_over() noexcept {
   {
     std::lock_guard lock(s.mutex);
     for (Op* op = first; op != nullptr; op = op->next_) op->where_ = Op::Where::queue;
+    if (s.closes.empty()) {
+      s.closes.swap(turn_closes_);
+    } else {
+      s.closes.insert(s.closes.end(), turn_closes_.begin(), turn_closes_.end());
+    }
+    turn_closes_.clear();
     first->prev_ = s.tail;
     (s.tail != nullptr ? s.tail->next_ : s.head) = first;
     s.tail = last;
@@ -129,8 +161,14 @@ void PoolBatch::hand_over() noexcept {
       std::lock_guard lock(s.mutex);
       none_running = --s.jobs == 0;
     }
-    // No job could start: a running one takes the queue; with none, the queued operations fail.
+    // No job could start: a running one takes the queue; with none, the queued operations fail
+    // (and the descriptors are closed here).
     if (!none_running) return;
+    {
+      std::lock_guard lock(s.mutex);
+      for (int fd : s.closes) ::close(fd);
+      s.closes.clear();
+    }
     std::exception_ptr why = std::current_exception();
     for (;;) {
       Op* op;

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <coroutine>
 #include <memory>
+#include <vector>
 
 #include "cofs/backend/operation.hpp"
 #include "cofs/runtime/io_loop.hpp"
@@ -34,6 +35,9 @@ class PoolBatch {
 
   IoLoop& loop() const noexcept;
   unsigned max_jobs() const noexcept;
+  /// Loop thread: closes `fd` on the pool with this turn's steps when there are any (a file
+  /// read whole need not be closed before its result is used), else at once.
+  void close_later(int fd) noexcept;
 
   struct State;
 
@@ -50,6 +54,7 @@ class PoolBatch {
   // the end of the turn that armed it.
   Op* turn_head_ = nullptr;
   Op* turn_tail_ = nullptr;
+  std::vector<int> turn_closes_;  // only while turn_head_ is set: the timer is armed
   struct HandOver : TimerNode {
     PoolBatch* batch;
   } hand_over_{};
