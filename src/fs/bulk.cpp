@@ -105,11 +105,17 @@ Task<std::vector<Outcome<Bytes>>> FileSystem::async_cat_ranges(
             std::to_string(starts.size()) + ", " + std::to_string(ends.size()) + ")");
   GatherOptions g =
       detail::gather_options(*this, "cat_ranges", o, paths.size(), opens_local_files());
+  co_return co_await do_cat_ranges(std::move(paths), std::move(starts), std::move(ends), g);
+}
+
+Task<std::vector<Outcome<Bytes>>> FileSystem::do_cat_ranges(
+    std::vector<std::string> paths, std::vector<std::optional<std::int64_t>> starts,
+    std::vector<std::optional<std::int64_t>> ends, const GatherOptions& g) {
   auto idx = std::views::iota(std::size_t{0}, paths.size());
   co_return co_await gather(idx | std::views::transform([&](std::size_t i) {
                               return async_cat_file(paths[i], starts[i], ends[i]);
                             }),
-                            std::move(g));
+                            g);
 }
 
 Task<std::vector<PathError>> FileSystem::async_pipe(std::map<std::string, Bytes> files,

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
+#include <ranges>
 #include <set>
 
 #include "cofs/fs/file.hpp"
+#include "cofs/runtime/gather.hpp"
 #include "s3_client.hpp"
 #include "s3_file.hpp"
 #include "s3_util.hpp"
@@ -261,6 +264,47 @@ Task<std::string> S3FileSystem::do_checksum(std::string path) {
 
 Task<Bytes> S3FileSystem::do_cat_file(std::string path, std::optional<std::int64_t> start,
                                       std::optional<std::int64_t> end) {
+  co_return co_await read_range(std::move(path), start, end, nullptr);
+}
+
+Task<std::vector<Outcome<Bytes>>> S3FileSystem::do_cat_ranges(
+    std::vector<std::string> paths, std::vector<std::optional<std::int64_t>> starts,
+    std::vector<std::optional<std::int64_t>> ends, const GatherOptions& options) {
+  std::vector<std::string> names;
+  names.reserve(paths.size());
+  for (const std::string& p : paths) names.push_back(strip_protocol(p));
+  std::vector<std::string> etags(paths.size());  // of the version that answered each range
+  auto read = [this, &names, &starts, &ends, &etags](std::size_t i) {
+    return read_range(names[i], starts[i], ends[i], &etags[i]);
+  };
+  auto reads = std::views::iota(std::size_t{0}, names.size()) | std::views::transform(read);
+  GatherOptions g = options;
+  g.return_exceptions = true;
+  std::vector<Outcome<Bytes>> out = co_await gather(reads, std::move(g));
+  // Each range is one GET, so one version; the ranges of an object that two versions answered
+  // are not returned side by side (none of them is).
+  std::map<std::string_view, std::set<std::string_view>> versions;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i].ok() && !etags[i].empty()) versions[names[i]].insert(etags[i]);
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].ok() || versions[names[i]].size() < 2) continue;
+    Location loc = split(names[i]);
+    out[i] = Outcome<Bytes>(std::make_exception_ptr(
+        Error({ESTALE, std::generic_category()}, "cat_ranges", s3_url(loc.bucket, loc.key),
+              "the object changed while its ranges were read (" +
+                  std::to_string(versions[names[i]].size()) + " ETags answered)")));
+  }
+  if (!options.return_exceptions) {
+    for (const Outcome<Bytes>& o : out) {
+      if (!o.ok()) std::rethrow_exception(o.error());
+    }
+  }
+  co_return out;
+}
+
+Task<Bytes> S3FileSystem::read_range(std::string path, std::optional<std::int64_t> start,
+                                     std::optional<std::int64_t> end, std::string* version) {
   Location loc = split(path);
   const std::string url = s3_url(loc.bucket, loc.key);
   check_bucket(loc.bucket, "cat_file", url);
@@ -305,6 +349,9 @@ Task<Bytes> S3FileSystem::do_cat_file(std::string path, std::optional<std::int64
   }
   if (r.status >= 300)
     std::rethrow_exception(client_->error_for(r, "cat_file", loc.bucket, loc.key));
+  if (version != nullptr) {
+    if (const std::string* answered = r.header("ETag")) *version = *answered;
+  }
   co_return std::move(r.body);
 }
 

@@ -292,6 +292,36 @@ TEST_CASE("a range measured on one version is never read from another", "[s3][rg
   CHECK(fs->cat_file(bucket + "/obj", 2, 5).view() == "cde");
 }
 
+TEST_CASE("cat_ranges never returns ranges of one object from two versions", "[s3][rgw]") {
+  COFS_REQUIRE_RGW();
+  auto setup = rgw_fs();
+  std::string bucket = fresh_bucket(*setup);
+  setup->pipe_file(bucket + "/obj", std::string_view("0123456789"));
+  setup->pipe_file(bucket + "/other", std::string_view("abcdef"));
+  // One range at a time: requests 1-3 are the first call's, 4-5 the second's, 6-7 the third's.
+  // The object is replaced between the ranges of the first two calls.
+  auto fs = rgw_fs(hooked_options([&](int n) {
+    if (n == 2) replace_object(bucket, "obj", "ABCDEFGHIJ");
+    if (n == 5) replace_object(bucket, "obj", "klmnopqrst");
+  }));
+  const std::string obj = "s3://" + bucket + "/obj";
+  std::vector<Outcome<Bytes>> got =
+      fs->cat_ranges({obj, obj, bucket + "/other"}, {0, 5, 1}, {5, 10, 3},
+                     {.on_error = OnError::return_, .batch_size = 1});
+  REQUIRE(got.size() == 3);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE_FALSE(got[i].ok());
+    CHECK_THROWS_WITH(std::rethrow_exception(got[i].error()),
+                      Catch::StartsWith("cat_ranges " + obj) && Catch::Contains("changed"));
+  }
+  REQUIRE(got[2].ok());
+  CHECK(got[2].value().view() == "bc");
+  CHECK_THROWS_AS(fs->cat_ranges({obj, obj}, {0, 5}, {5, 10}, {.batch_size = 1}), Error);
+  std::vector<Outcome<Bytes>> now = fs->cat_ranges({obj, obj}, {0, 5}, {5, 10});
+  CHECK(now[0].value().view() == "klmno");
+  CHECK(now[1].value().view() == "pqrst");
+}
+
 TEST_CASE("a malformed or cut ListObjectsV2 body is an error naming the call and path",
           "[s3][fault]") {
   auto& server = test::fault_server();

@@ -30,6 +30,8 @@
 
 namespace cofs {
 
+struct GatherOptions;  // cofs/runtime/gather.hpp
+
 namespace detail {
 struct GlobAccess;
 }
@@ -398,6 +400,12 @@ class COFS_API FileSystem : public std::enable_shared_from_this<FileSystem> {
   /// The identity of what `path` names, links followed: how a walk that follows links knows a
   /// directory it has listed under another name. Default: none (stores without links).
   virtual Task<std::optional<FileId>> do_file_id(std::string path);
+  /// cat_ranges' reads (paths as the caller gave them), concurrently as `options` says, in
+  /// input order. Default: async_cat_file of each. A store overrides it to keep the ranges of
+  /// one object to one version (S3 compares the ETags its answers carry).
+  virtual Task<std::vector<Outcome<Bytes>>> do_cat_ranges(
+      std::vector<std::string> paths, std::vector<std::optional<std::int64_t>> starts,
+      std::vector<std::optional<std::int64_t>> ends, const GatherOptions& options);
   virtual Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                                   std::optional<std::int64_t> end) = 0;
   virtual Task<void> do_pipe_file(std::string path, Bytes data) = 0;

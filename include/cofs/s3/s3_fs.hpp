@@ -113,6 +113,12 @@ class COFS_API S3FileSystem : public FileSystem {
   Task<std::optional<FileInfo>> do_try_info(std::string path) override;
   Task<Bytes> do_cat_file(std::string path, std::optional<std::int64_t> start,
                           std::optional<std::int64_t> end) override;
+  /// The ranges concurrently; those of one object that two versions answered (their ETags
+  /// differ) fail with ESTALE rather than being returned side by side.
+  Task<std::vector<Outcome<Bytes>>> do_cat_ranges(std::vector<std::string> paths,
+                                                  std::vector<std::optional<std::int64_t>> starts,
+                                                  std::vector<std::optional<std::int64_t>> ends,
+                                                  const GatherOptions& options) override;
   Task<void> do_pipe_file(std::string path, Bytes data) override;
   Task<void> do_rm_file(std::string path) override;
   Task<std::vector<PathError>> do_rm_files(std::vector<std::string> paths,
@@ -131,6 +137,9 @@ class COFS_API S3FileSystem : public FileSystem {
   friend class s3::detail::S3Client;
   Task<std::optional<FileInfo>> lookup(std::string path, const char* operation);
   Task<std::vector<FileInfo>> list_buckets(const char* operation);
+  /// cat_file's GET; `version`, if given, receives the ETag of the version that answered.
+  Task<Bytes> read_range(std::string path, std::optional<std::int64_t> start,
+                         std::optional<std::int64_t> end, std::string* version);
   /// cp_file of an object of `size` bytes by UploadPartCopy, each part If-Match `etag`.
   Task<void> copy_in_parts(std::string src, std::string dst, std::uint64_t size, std::string etag);
 
