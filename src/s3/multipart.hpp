@@ -19,6 +19,17 @@ namespace cofs::s3::detail {
 CompletionDoc completed(const S3Client& client, const http::Response& r, const char* op,
                         const std::string& bucket, const std::string& key, const char* what);
 
+/// S3's limits on one multipart upload: parts, and the size of the object it makes.
+inline constexpr std::uint64_t kMaxParts = 10'000;
+inline constexpr std::uint64_t kMaxObjectSize = 5ull << 40;  // 5 TiB
+
+/// The part size for an object of `size` bytes: `wanted`, or larger when the object would need
+/// more than kMaxParts parts of it.
+constexpr std::uint64_t part_size_for(std::uint64_t wanted, std::uint64_t size) noexcept {
+  const std::uint64_t least = (size + kMaxParts - 1) / kMaxParts;
+  return wanted > least ? wanted : least;
+}
+
 /// "/bucket/key", encoded, as x-amz-copy-source names the source of a copy.
 std::string copy_source(const Location& source);
 

@@ -20,12 +20,6 @@ using s3::detail::Location;
 using s3::detail::s3_url;
 using s3::detail::split;
 
-namespace {
-
-constexpr std::uint64_t kMaxParts = 10'000;  // S3's limit of parts in one upload
-
-}  // namespace
-
 Task<void> S3FileSystem::do_cp_file(std::string src, std::string dst) {
   Location from = split(src);
   Location to = split(dst);
@@ -67,7 +61,7 @@ Task<void> S3FileSystem::copy_in_parts(std::string src, std::string dst, std::ui
   Location from = split(src);
   Location to = split(dst);
   // copy_part_size, or larger when the object would need more parts than S3 takes.
-  const std::uint64_t part = std::max(options_.copy_part_size, (size + kMaxParts - 1) / kMaxParts);
+  const std::uint64_t part = s3::detail::part_size_for(options_.copy_part_size, size);
   const std::uint64_t parts = (size + part - 1) / part;
   s3::detail::Multipart upload(*client_, "cp_file", to.bucket, to.key);
   co_await upload.begin();

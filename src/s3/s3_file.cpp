@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace cofs::s3::detail {
 
 // ---- ReadFile -----------------------------------------------------------------------------------
@@ -80,6 +82,13 @@ Task<void> WriteFile::raw_write(std::uint64_t offset, std::span<const std::byte>
 Task<void> WriteFile::send_part() {
   std::exception_ptr failure;
   try {
+    // A streamed object's size is not known ahead, so its parts cannot grow: past S3's limit of
+    // parts the write fails (and the upload is aborted) rather than store a cut object.
+    if (static_cast<std::uint64_t>(next_part_) > s3::detail::kMaxParts)
+      throw Error({EFBIG, std::generic_category()}, "write", path_,
+                  fmt::format("an object written through open() holds at most {} parts of "
+                              "part_size ({} bytes); raise part_size",
+                              s3::detail::kMaxParts, part_size_));
     if (!upload_.begun()) co_await upload_.begin();
     co_await upload_.upload(next_part_, part_.span());
     ++next_part_;

@@ -65,11 +65,14 @@ Task<void> S3FileSystem::do_put_file(std::string lpath, std::string rpath, Callb
     co_return;
   }
 
-  // Parts of part_size, at most max_concurrent_parts in flight, each reading its own bytes when
-  // it starts: memory is part_size x parts in flight, whatever the file's size.
+  if (size > s3::detail::kMaxObjectSize)
+    throw_errno(EFBIG, "put_file", lpath, "larger than 5 TiB, the largest object S3 stores");
+  // Parts of part_size (larger when the file would need more than S3's 10,000 parts), at most
+  // max_concurrent_parts in flight, each reading its own bytes when it starts: memory is the
+  // part size x parts in flight, whatever the file's size.
   s3::detail::Multipart upload(*client_, "put_file", loc.bucket, loc.key);
   co_await upload.begin();
-  const std::uint64_t part = options_.part_size;
+  const std::uint64_t part = s3::detail::part_size_for(options_.part_size, size);
   const std::uint64_t parts = (size + part - 1) / part;
   std::exception_ptr failure;
   try {

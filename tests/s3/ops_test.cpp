@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cofs/memory/memory_fs.hpp"
+#include "s3/multipart.hpp"
 #include "s3_fixture.hpp"
 #include "support/fault_server.hpp"
 #include "support/skip.hpp"
@@ -134,6 +135,21 @@ TEST_CASE("a copy in parts whose source changes meanwhile raises and leaves no u
   CHECK(setup->multipart_uploads(bucket).empty());
   CHECK_FALSE(setup->exists(bucket + "/dst"));
   CHECK(setup->cat_file(bucket + "/src").view() == second);
+}
+
+TEST_CASE("a file that would need more than 10,000 parts is sent in larger parts", "[s3]") {
+  using s3::detail::kMaxParts;
+  using s3::detail::part_size_for;
+  constexpr std::uint64_t mib = 1 << 20;
+  CHECK(part_size_for(8 * mib, 8 * mib * kMaxParts) == 8 * mib);  // exactly the limit
+  const std::uint64_t big = 8 * mib * kMaxParts + 1;              // one byte more
+  const std::uint64_t part = part_size_for(8 * mib, big);
+  CHECK(part > 8 * mib);
+  CHECK((big + part - 1) / part <= kMaxParts);
+  const std::uint64_t largest = s3::detail::kMaxObjectSize;  // 5 TiB: 525 MiB parts
+  CHECK((largest + part_size_for(8 * mib, largest) - 1) / part_size_for(8 * mib, largest) <=
+        kMaxParts);
+  CHECK(part_size_for(8 * mib, 0) == 8 * mib);
 }
 
 TEST_CASE("copy options outside S3's limits are refused naming the option", "[s3]") {
