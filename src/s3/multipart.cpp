@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "cofs/runtime/error.hpp"
 #include "cofs/runtime/sync.hpp"
 #include "xml.hpp"
 
@@ -131,6 +132,15 @@ void Multipart::abort_detached() {
     spawn(client_.loop(), run(std::move(self)), [](std::exception_ptr) {});
   } catch (...) {
   }
+}
+
+Task<void> Multipart::abort_and_rethrow(std::exception_ptr failure) {
+  if (error_is(failure, std::errc::operation_canceled)) {
+    abort_detached();
+  } else {
+    co_await abort();
+  }
+  std::rethrow_exception(failure);
 }
 
 }  // namespace cofs::s3::detail

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <string>
 
@@ -52,6 +53,9 @@ class Multipart {
   /// abort(), started on its own when the upload's caller was cancelled (whose stop token would
   /// cancel an abort awaited in its place).
   void abort_detached();
+  /// After `failure` (an exception caught while the upload ran): abort() it, or abort_detached()
+  /// when the caller was cancelled; then rethrows `failure`.
+  Task<void> abort_and_rethrow(std::exception_ptr failure);
   bool begun() const noexcept { return !upload_id_.empty(); }
 
  private:

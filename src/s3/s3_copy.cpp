@@ -93,13 +93,7 @@ Task<void> S3FileSystem::copy_in_parts(std::string src, std::string dst, std::ui
   } catch (...) {
     failure = std::current_exception();
   }
-  if (!failure) co_return;
-  if (error_is(failure, std::errc::operation_canceled)) {
-    upload.abort_detached();
-  } else {
-    co_await upload.abort();
-  }
-  std::rethrow_exception(failure);
+  if (failure) co_await upload.abort_and_rethrow(failure);
 }
 
 }  // namespace cofs

@@ -98,12 +98,7 @@ Task<void> WriteFile::send_part() {
   }
   if (!failure) co_return;
   failed_ = true;
-  if (error_is(failure, std::errc::operation_canceled)) {
-    upload_.abort_detached();
-  } else {
-    co_await upload_.abort();
-  }
-  std::rethrow_exception(failure);
+  co_await upload_.abort_and_rethrow(failure);
 }
 
 Task<void> WriteFile::finish() {
@@ -125,13 +120,7 @@ Task<void> WriteFile::finish() {
   } catch (...) {
     failure = std::current_exception();
   }
-  if (!failure) co_return;
-  if (error_is(failure, std::errc::operation_canceled)) {
-    upload_.abort_detached();
-  } else {
-    co_await upload_.abort();
-  }
-  std::rethrow_exception(failure);
+  if (failure) co_await upload_.abort_and_rethrow(failure);
 }
 
 Task<void> WriteFile::raw_close() {

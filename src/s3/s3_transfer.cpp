@@ -92,13 +92,7 @@ Task<void> S3FileSystem::do_put_file(std::string lpath, std::string rpath, Callb
   } catch (...) {
     failure = std::current_exception();
   }
-  if (!failure) co_return;
-  if (error_is(failure, std::errc::operation_canceled)) {
-    upload.abort_detached();
-  } else {
-    co_await upload.abort();
-  }
-  std::rethrow_exception(failure);
+  if (failure) co_await upload.abort_and_rethrow(failure);
 }
 
 Task<void> S3FileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {

@@ -21,27 +21,13 @@
 
 using namespace cofs;
 using cofs::test::fresh_bucket;
+using cofs::test::pattern;
 using cofs::test::Rgw;
 using cofs::test::rgw_fs;
 using cofs::test::rgw_options;
+using cofs::test::temp_path;
 
 namespace {
-
-std::string pattern(std::size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  std::uint32_t x = seed * 2654435761u + 1;
-  for (auto& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          ("cofs-s3-" + std::to_string(::getpid()) + "-" + name))
-      .string();
-}
 
 std::string write_local(const std::string& name, const std::string& data) {
   std::string p = temp_path(name);

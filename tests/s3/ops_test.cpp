@@ -19,22 +19,13 @@
 
 using namespace cofs;
 using cofs::test::fresh_bucket;
+using cofs::test::pattern;
 using cofs::test::Rgw;
 using cofs::test::rgw;
 using cofs::test::rgw_fs;
 using cofs::test::rgw_options;
 
 namespace {
-
-std::string pattern(std::size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  std::uint32_t x = seed * 2654435761u + 7;
-  for (auto& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
 
 /// The owner's options with credentials that are always about to expire, so that the filesystem
 /// asks its provider again before each request: `before(n)` runs ahead of the n-th request

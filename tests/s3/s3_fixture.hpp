@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -36,6 +40,30 @@ inline std::string fresh_bucket(FileSystem& fs, const char* what = "t") {
       std::string(what) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   fs.mkdir(name);
   return name;
+}
+
+/// `n` bytes of a pseudo-random pattern picked by `seed`: content that a mixed-up part would show.
+inline std::string pattern(std::size_t n, unsigned seed) {
+  std::string s(n, '\0');
+  std::uint32_t x = seed * 2654435761u + 7;
+  for (auto& c : s) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+/// A local path for a test's file, named after the program's PID and `name`.
+inline std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("cofs-s3-" + std::to_string(::getpid()) + "-" + name))
+      .string();
+}
+
+/// A local file's whole content.
+inline std::string read_local(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace cofs::test
