@@ -226,8 +226,8 @@ int main(int argc, char** argv) {
   const std::string big_url = nginx.url("/big.bin");
   // Where get and get_file write: $TMPDIR (as mkdtemp(1) takes it), else /tmp.
   const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                     "/cofs-bench-out-XXXXXX";
+  std::string tmpl =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/cofs-bench-out-XXXXXX";
   const std::string out_dir = mkdtemp(tmpl.data());
   const std::string url_list = bench::write_list(out_dir + "/urls.list", urls);
   const std::vector<std::string> get_urls(urls.begin(), urls.begin() + n_get);
@@ -301,7 +301,8 @@ int main(int argc, char** argv) {
     if (round > 0) cofs_get = std::min(cofs_get, s);
     cofs_cat_same =
         std::min(cofs_cat_same, bench::best_of(1, [&] { fs->cat(get_urls, {.batch_size = 64}); }));
-    curl_get = std::min(curl_get, curl_parallel(get_urls, fmt::format("{}/curl-{}", get_dir, round)));
+    curl_get =
+        std::min(curl_get, curl_parallel(get_urls, fmt::format("{}/curl-{}", get_dir, round)));
   }
   PeerResult fsspec_get =
       peers ? bench::run_peer("fsspec_http.py", {"get", "2", "64", get_dir + "/fsspec", get_list})
