@@ -46,13 +46,18 @@ Task<void> Multipart::begin() {
   }
 }
 
-Task<void> Multipart::upload(int number, std::span<const std::byte> data) {
+Call Multipart::part_call(int number) const {
   Call c;
   c.op = op_;
   c.method = "PUT";
   c.bucket = bucket_;
   c.key = key_;
   c.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
+  return c;
+}
+
+Task<void> Multipart::upload(int number, std::span<const std::byte> data) {
+  Call c = part_call(number);
   c.body = data;
   http::Response r = co_await client_.send_ok(std::move(c));
   const std::string* etag = r.header("ETag");
@@ -64,12 +69,7 @@ Task<void> Multipart::upload(int number, std::span<const std::byte> data) {
 
 Task<void> Multipart::copy(int number, const Location& source, std::uint64_t first,
                            std::uint64_t last, const std::string& source_etag) {
-  Call c;
-  c.op = op_;
-  c.method = "PUT";
-  c.bucket = bucket_;
-  c.key = key_;
-  c.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
+  Call c = part_call(number);
   c.headers = {
       {"x-amz-copy-source", copy_source(source)},
       {"x-amz-copy-source-range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)}};

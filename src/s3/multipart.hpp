@@ -59,6 +59,9 @@ class Multipart {
   bool begun() const noexcept { return !upload_id_.empty(); }
 
  private:
+  /// The PUT of part `number` of this upload (UploadPart, or UploadPartCopy with its headers).
+  Call part_call(int number) const;
+
   S3Client& client_;
   const char* op_;
   std::string bucket_;

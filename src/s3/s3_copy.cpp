@@ -14,8 +14,6 @@
 namespace cofs {
 
 using s3::detail::Call;
-using s3::detail::check_bucket;
-using s3::detail::check_key;
 using s3::detail::Location;
 using s3::detail::s3_url;
 using s3::detail::split;
@@ -23,11 +21,8 @@ using s3::detail::split;
 Task<void> S3FileSystem::do_cp_file(std::string src, std::string dst) {
   Location from = split(src);
   Location to = split(dst);
-  const std::string from_url = s3_url(from.bucket, from.key);
-  check_bucket(from.bucket, "cp_file", from_url);
-  check_key(from.key, "cp_file", from_url);
-  check_bucket(to.bucket, "cp_file", s3_url(to.bucket, to.key));
-  check_key(to.key, "cp_file", s3_url(to.bucket, to.key));
+  const std::string from_url = s3::detail::check_object(from, "cp_file");
+  s3::detail::check_object(to, "cp_file");
   // The source's size says how it is copied (as s3fs asks it first too).
   std::optional<FileInfo> source = co_await lookup(src, "cp_file");
   if (!source) throw FileNotFoundError("cp_file", from_url, "no such key");

@@ -19,7 +19,6 @@ namespace cofs {
 
 using s3::detail::Call;
 using s3::detail::check_bucket;
-using s3::detail::check_key;
 using s3::detail::ListPage;
 using s3::detail::Location;
 using s3::detail::s3_url;
@@ -306,9 +305,7 @@ Task<std::vector<Outcome<Bytes>>> S3FileSystem::do_cat_ranges(
 Task<Bytes> S3FileSystem::read_range(std::string path, std::optional<std::int64_t> start,
                                      std::optional<std::int64_t> end, std::string* version) {
   Location loc = split(path);
-  const std::string url = s3_url(loc.bucket, loc.key);
-  check_bucket(loc.bucket, "cat_file", url);
-  check_key(loc.key, "cat_file", url);
+  const std::string url = s3::detail::check_object(loc, "cat_file");
   std::optional<http::ByteRange> range;
   std::string etag;  // of the version whose size resolved the range
   const bool needs_size = (start && *start < 0 && end) || (end && *end < 0) ||
@@ -358,9 +355,7 @@ Task<Bytes> S3FileSystem::read_range(std::string path, std::optional<std::int64_
 Task<std::unique_ptr<AsyncFile>> S3FileSystem::do_open(std::string path, OpenMode mode,
                                                        OpenOptions options) {
   Location loc = split(path);
-  const std::string url = s3_url(loc.bucket, loc.key);
-  check_bucket(loc.bucket, "open", url);
-  check_key(loc.key, "open", url);
+  const std::string url = s3::detail::check_object(loc, "open");
   const std::size_t block = options.block_size != 0 ? options.block_size : options_.block_size;
   auto keep = weak_from_this().lock();
   if (mode.read && !mode.write) {
@@ -389,9 +384,7 @@ Task<std::unique_ptr<AsyncFile>> S3FileSystem::do_open(std::string path, OpenMod
 
 Task<void> S3FileSystem::do_pipe_file(std::string path, Bytes data) {
   Location loc = split(path);
-  const std::string url = s3_url(loc.bucket, loc.key);
-  check_bucket(loc.bucket, "pipe_file", url);
-  check_key(loc.key, "pipe_file", url);
+  const std::string url = s3::detail::check_object(loc, "pipe_file");
   Call put;
   put.op = "pipe_file";
   put.method = "PUT";
@@ -403,9 +396,7 @@ Task<void> S3FileSystem::do_pipe_file(std::string path, Bytes data) {
 
 Task<void> S3FileSystem::do_rm_file(std::string path) {
   Location loc = split(path);
-  const std::string url = s3_url(loc.bucket, loc.key);
-  check_bucket(loc.bucket, "rm_file", url);
-  check_key(loc.key, "rm_file", url);
+  const std::string url = s3::detail::check_object(loc, "rm_file");
   // S3 deletes a missing key without a word; the look first makes it an error, as elsewhere.
   std::optional<FileInfo> i = co_await lookup(path, "rm_file");
   if (!i) throw FileNotFoundError("rm_file", url, "no such key");

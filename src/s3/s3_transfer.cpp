@@ -23,8 +23,6 @@
 namespace cofs {
 
 using s3::detail::Call;
-using s3::detail::check_bucket;
-using s3::detail::check_key;
 using s3::detail::Location;
 using s3::detail::s3_url;
 using s3::detail::split;
@@ -46,9 +44,7 @@ std::string base64_md5(std::string_view data) {
 
 Task<void> S3FileSystem::do_put_file(std::string lpath, std::string rpath, Callback* cb) {
   Location loc = split(rpath);
-  const std::string url = s3_url(loc.bucket, loc.key);
-  check_bucket(loc.bucket, "put_file", url);
-  check_key(loc.key, "put_file", url);
+  const std::string url = s3::detail::check_object(loc, "put_file");
   auto in = co_await http::detail::UploadSource::open(FileSystem::loop(), lpath);
   const std::uint64_t size = in->size();
   if (cb) cb->set_size(size);
@@ -97,9 +93,7 @@ Task<void> S3FileSystem::do_put_file(std::string lpath, std::string rpath, Callb
 
 Task<void> S3FileSystem::do_get_file(std::string rpath, std::string lpath, Callback* cb) {
   Location loc = split(rpath);
-  const std::string url = s3_url(loc.bucket, loc.key);
-  check_bucket(loc.bucket, "get_file", url);
-  check_key(loc.key, "get_file", url);
+  const std::string url = s3::detail::check_object(loc, "get_file");
   // The first part's range: its answer gives the size, and a larger object's other parts follow
   // concurrently (ranged_get.hpp). An empty object has no range to give (416): asked again whole.
   const std::uint64_t part = std::max<std::uint64_t>(options_.part_size, 1);
@@ -219,9 +213,7 @@ Task<std::vector<PathError>> S3FileSystem::do_rm_files(std::vector<std::string> 
   std::vector<Target> targets;
   for (std::string& p : paths) {
     Location loc = split(strip_protocol(p));
-    const std::string url = s3_url(loc.bucket, loc.key);
-    check_bucket(loc.bucket, "rm", url);
-    check_key(loc.key, "rm", url);
+    const std::string url = s3::detail::check_object(loc, "rm");
     targets.push_back({std::move(loc.bucket), std::move(loc.key), std::move(p)});
   }
   // DeleteObjects reports a missing key as deleted. To report it as every backend does

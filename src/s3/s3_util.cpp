@@ -77,4 +77,11 @@ void check_key(std::string_view key, const char* op, std::string_view path) {
     throw InvalidArgumentError(op, path, "names a bucket, not an object (empty key)");
 }
 
+std::string check_object(const Location& loc, const char* op) {
+  std::string url = s3_url(loc.bucket, loc.key);
+  check_bucket(loc.bucket, op, url);
+  check_key(loc.key, op, url);
+  return url;
+}
+
 }  // namespace cofs::s3::detail

@@ -9,6 +9,7 @@
 #include "cofs/fs/file_info.hpp"
 #include "cofs/http/client.hpp"
 #include "cofs/runtime/task.hpp"
+#include "s3_client.hpp"
 #include "xml.hpp"
 
 namespace cofs::s3::detail {
@@ -27,5 +28,8 @@ FileInfo object_info(std::string name, const http::Response& head);
 
 /// A path that names an object: throws InvalidArgumentError for an empty key.
 void check_key(std::string_view key, const char* op, std::string_view path);
+/// A location that must name an object: checks its bucket and key for `op` and returns its
+/// "s3://bucket/key" (what errors name).
+std::string check_object(const Location& loc, const char* op);
 
 }  // namespace cofs::s3::detail
